@@ -1,0 +1,66 @@
+#pragma once
+
+// The storage interfaces of the collector: Appender (ingest writes) and StorageReader (queries
+// read). The in-memory store implements both today; the hot tier (WAL + chunks + blocks) replaces
+// it behind the same interfaces, and the warm and cold tiers implement StorageReader so the query
+// router can merge tiers.
+//
+// Threads: both interfaces are called concurrently from many threads (gRPC ingest, HTTP
+// remote-write, HTTP queries); implementations synchronize internally.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "collector/query/matcher.h"
+#include "common/model/labels.h"
+#include "common/model/sample.h"
+
+namespace strata::collector {
+
+// One series selected by a query, with its samples inside [min_t, max_t] in timestamp order.
+struct SeriesData {
+  common::Labels labels;
+  std::vector<common::Sample> samples;
+};
+
+// Result of appending samples: how many were stored and how many rejected, by reason.
+struct AppendResult {
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;      // same series and timestamp already stored (kept the first)
+  uint64_t out_of_bounds = 0;   // older than the accepted window
+  uint64_t series_limited = 0;  // dropped because a series limit was reached
+};
+
+class Appender {
+ public:
+  virtual ~Appender() = default;
+  // Stores samples of one series. Returns an error only when storage cannot accept writes at all
+  // (e.g. closed); per-sample rejections are reported in the result.
+  virtual absl::StatusOr<AppendResult> Append(const common::Labels& labels,
+                                              const std::vector<common::Sample>& samples) = 0;
+};
+
+class StorageReader {
+ public:
+  virtual ~StorageReader() = default;
+  // Series matching all `matchers` that have at least one sample in [min_t_ms, max_t_ms], each
+  // with those samples. Sorted by labels.
+  virtual absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
+                                                         int64_t min_t_ms, int64_t max_t_ms) = 0;
+  // Label sets of matching series (no samples) with data in [min_t_ms, max_t_ms]; sorted.
+  virtual absl::StatusOr<std::vector<common::Labels>> Series(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) = 0;
+  // Sorted distinct label names (values) over series matching `matchers` (all series when
+  // empty) with data in the range.
+  virtual absl::StatusOr<std::vector<std::string>> LabelNames(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> LabelValues(
+      const std::string& name, const std::vector<LabelMatcher>& matchers, int64_t min_t_ms,
+      int64_t max_t_ms) = 0;
+};
+
+}  // namespace strata::collector

@@ -1,0 +1,67 @@
+#pragma once
+
+// A label set: name/value pairs kept sorted by name with unique names. The metric name travels as
+// the label `__name__`, as in Prometheus. Labels is a value type; building one sorts once.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::common {
+
+inline constexpr std::string_view kMetricNameLabel = "__name__";
+
+struct Label {
+  std::string name;
+  std::string value;
+  bool operator==(const Label&) const = default;
+  auto operator<=>(const Label&) const = default;
+};
+
+class Labels {
+ public:
+  Labels() = default;
+
+  // Sorts by name. When a name appears twice the later pair wins. Empty values are dropped
+  // (in Prometheus an empty label value is the same as no label).
+  static Labels FromUnsorted(std::vector<Label> labels);
+  // Convenience for tests and literals: {{"__name__","up"},{"job","x"}}.
+  Labels(std::initializer_list<Label> labels);
+
+  // The value of `name`, or "" when absent.
+  std::string_view Get(std::string_view name) const;
+  bool Has(std::string_view name) const;
+  std::string_view MetricName() const { return Get(kMetricNameLabel); }
+
+  const std::vector<Label>& items() const { return labels_; }
+  size_t size() const { return labels_.size(); }
+  bool empty() const { return labels_.empty(); }
+  auto begin() const { return labels_.begin(); }
+  auto end() const { return labels_.end(); }
+
+  // Prometheus notation: `name{a="b",c="d"}` with values escaped.
+  std::string ToString() const;
+
+  bool operator==(const Labels&) const = default;
+  auto operator<=>(const Labels&) const = default;
+
+ private:
+  explicit Labels(std::vector<Label> sorted) : labels_(std::move(sorted)) {}
+  std::vector<Label> labels_;
+};
+
+// Builds a Labels from a base set with additions/removals, e.g. adding job/instance to a scraped
+// series. Set() with an empty value deletes the label.
+class LabelsBuilder {
+ public:
+  LabelsBuilder() = default;
+  explicit LabelsBuilder(const Labels& base);
+  LabelsBuilder& Set(std::string_view name, std::string_view value);
+  LabelsBuilder& Del(std::string_view name);
+  Labels Build() const;
+
+ private:
+  std::vector<Label> labels_;
+};
+
+}  // namespace strata::common

@@ -1,0 +1,123 @@
+#include "common/config/schema.h"
+
+#include <gtest/gtest.h>
+
+namespace strata::common {
+namespace {
+
+struct Target {
+  std::string url;
+  int64_t interval_ms = 15000;
+};
+
+struct Options {
+  std::string listen = "127.0.0.1:1";
+  int64_t workers = 4;
+  bool enabled = true;
+  double ratio = 0.5;
+  std::vector<Target> targets;
+};
+
+Schema<Options> MakeSchema() {
+  Schema<Target> target;
+  target.String("url", &Target::url, "URL to scrape")
+      .DurationMs("interval", &Target::interval_ms, "scrape interval", 1000)
+      .Check([](const Target& t) { return t.url.empty() ? "url is required" : ""; });
+  Schema<Options> s;
+  s.String("listen", &Options::listen, "address")
+      .Int("workers", &Options::workers, "threads", 1, 64)
+      .Bool("enabled", &Options::enabled, "on/off")
+      .Double("ratio", &Options::ratio, "a ratio")
+      .ObjectList("targets", &Options::targets, target, "targets");
+  return s;
+}
+
+absl::Status DecodeText(const std::string& yaml, Options* out) {
+  return MakeSchema().Decode(YAML::Load(yaml), "test.yaml", "", out);
+}
+
+TEST(SchemaTest, KeepsDefaultsForMissingKeys) {
+  Options o;
+  ASSERT_TRUE(DecodeText("workers: 8\n", &o).ok());
+  EXPECT_EQ(o.workers, 8);
+  EXPECT_EQ(o.listen, "127.0.0.1:1");
+  EXPECT_TRUE(o.enabled);
+}
+
+TEST(SchemaTest, EmptyDocumentIsDefaults) {
+  Options o;
+  EXPECT_TRUE(DecodeText("", &o).ok());
+  EXPECT_EQ(o.workers, 4);
+}
+
+TEST(SchemaTest, UnknownKeyNamesFileLineAndKey) {
+  Options o;
+  absl::Status s = DecodeText("workers: 2\nlisten_addr: x\n", &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("test.yaml:2:1"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("\"listen_addr\""), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("unknown key"), std::string::npos) << s.message();
+}
+
+TEST(SchemaTest, WrongTypeNamesNestedPath) {
+  Options o;
+  absl::Status s = DecodeText("targets:\n  - url: http://x\n    interval: fast\n", &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("test.yaml:3:15"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("targets[0].interval"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("duration"), std::string::npos) << s.message();
+}
+
+TEST(SchemaTest, RejectsOutOfRangeAndBadScalars) {
+  Options o;
+  EXPECT_FALSE(DecodeText("workers: 0\n", &o).ok());
+  EXPECT_FALSE(DecodeText("workers: 2.5\n", &o).ok());
+  EXPECT_FALSE(DecodeText("enabled: yes\n", &o).ok());
+  EXPECT_FALSE(DecodeText("ratio: abc\n", &o).ok());
+  EXPECT_FALSE(DecodeText("listen: [a, b]\n", &o).ok());
+  EXPECT_FALSE(DecodeText("- a\n- b\n", &o).ok());
+}
+
+TEST(SchemaTest, RunsCrossFieldChecks) {
+  Options o;
+  absl::Status s = DecodeText("targets:\n  - interval: 5s\n", &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("url is required"), std::string::npos) << s.message();
+}
+
+TEST(SchemaTest, DecodesListOfObjects) {
+  Options o;
+  ASSERT_TRUE(DecodeText("targets:\n  - url: a\n  - url: b\n    interval: 1m\n", &o).ok());
+  ASSERT_EQ(o.targets.size(), 2u);
+  EXPECT_EQ(o.targets[0].interval_ms, 15000);
+  EXPECT_EQ(o.targets[1].url, "b");
+  EXPECT_EQ(o.targets[1].interval_ms, 60000);
+}
+
+TEST(SchemaTest, DescribeRoundTripsDefaults) {
+  Options defaults;
+  defaults.targets.push_back(Target{"http://h/metrics", 30000});
+  std::string text;
+  MakeSchema().Describe(defaults, 0, &text);
+  Options parsed;
+  parsed.workers = 99;
+  ASSERT_TRUE(DecodeText(text, &parsed).ok()) << text;
+  EXPECT_EQ(parsed.workers, 4);
+  ASSERT_EQ(parsed.targets.size(), 1u);
+  EXPECT_EQ(parsed.targets[0].interval_ms, 30000);
+  EXPECT_NE(text.find("# threads"), std::string::npos);
+}
+
+TEST(SchemaTest, YamlSyntaxErrorNamesLine) {
+  std::string path = ::testing::TempDir() + "/bad.yaml";
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("a: 1\nb: [unclosed\n", f);
+  fclose(f);
+  YAML::Node n;
+  absl::Status s = LoadYamlFile(path, &n);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("bad.yaml:"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace strata::common
