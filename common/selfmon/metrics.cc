@@ -91,7 +91,9 @@ std::string Registry::Render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   out.reserve(4096);
-  for (const auto& [name, f] : families_) {
+  for (const auto& entry : families_) {
+    const std::string& name = entry.first;
+    const Family& f = entry.second;
     out.append("# HELP ").append(name).push_back(' ');
     out.append(f.help).push_back('\n');
     out.append("# TYPE ").append(name).append(f.kind == Kind::kCounter ? " counter\n" : " gauge\n");

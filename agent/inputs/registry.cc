@@ -1,0 +1,21 @@
+#include "agent/inputs/registry.h"
+
+#include "agent/inputs/host/host_input.h"
+#include "agent/inputs/scrape/scrape_input.h"
+
+namespace strata::agent {
+
+std::vector<std::unique_ptr<Input>> BuildInputs(const AgentConfig& config,
+                                                const common::Clock& clock,
+                                                common::Registry& registry) {
+  std::vector<std::unique_ptr<Input>> inputs;
+  for (const scrape::ScrapeConfig& job : config.scrape_configs) {
+    inputs.push_back(std::make_unique<scrape::ScrapeInput>(job, clock, registry));
+  }
+  if (config.host.enabled) {
+    inputs.push_back(std::make_unique<host::HostInput>(config.host, clock, registry));
+  }
+  return inputs;
+}
+
+}  // namespace strata::agent

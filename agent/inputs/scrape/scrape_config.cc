@@ -1,0 +1,47 @@
+#include "agent/inputs/scrape/scrape_config.h"
+
+#include "common/model/names.h"
+
+namespace strata::agent::scrape {
+
+const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
+  static const common::Schema<ScrapeConfig> schema = [] {
+    common::Schema<StaticConfig> static_config;
+    static_config.StringList("targets", &StaticConfig::targets, "host:port of each target")
+        .StringMap("labels", &StaticConfig::labels, "labels added to every scraped series")
+        .Check([](const StaticConfig& c) -> std::string {
+          for (const auto& [k, v] : c.labels) {
+            if (!common::IsValidLabelName(k)) return "invalid label name \"" + k + "\"";
+          }
+          return "";
+        });
+    common::Schema<ScrapeConfig> s;
+    s.String("job_name", &ScrapeConfig::job_name, "value of the job label; must be unique")
+        .DurationMs("scrape_interval", &ScrapeConfig::scrape_interval_ms, "how often to scrape",
+                    100)
+        .DurationMs("scrape_timeout", &ScrapeConfig::scrape_timeout_ms,
+                    "a scrape taking longer fails with up=0", 10)
+        .String("metrics_path", &ScrapeConfig::metrics_path, "HTTP path of the metrics")
+        .String("scheme", &ScrapeConfig::scheme, "http (https comes with a later release)")
+        .Bool("honor_labels", &ScrapeConfig::honor_labels,
+              "keep the target's job/instance labels on conflict (else they become exported_*)")
+        .Bool("honor_timestamps", &ScrapeConfig::honor_timestamps,
+              "use timestamps from the exposition when present")
+        .Int("body_size_limit", &ScrapeConfig::body_size_limit_bytes,
+             "largest response body accepted, bytes; larger scrapes fail", 1024)
+        .ObjectList("static_configs", &ScrapeConfig::static_configs, static_config,
+                    "fixed lists of targets")
+        .Check([](const ScrapeConfig& c) -> std::string {
+          if (c.job_name.empty()) return "job_name is required";
+          if (c.scheme != "http") return "scheme must be http";
+          if (c.scrape_timeout_ms > c.scrape_interval_ms) {
+            return "scrape_timeout must not exceed scrape_interval";
+          }
+          return "";
+        });
+    return s;
+  }();
+  return schema;
+}
+
+}  // namespace strata::agent::scrape

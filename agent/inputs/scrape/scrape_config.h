@@ -1,0 +1,34 @@
+#pragma once
+
+// One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
+// static_configs; discovery and relabeling come later).
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/config/schema.h"
+
+namespace strata::agent::scrape {
+
+struct StaticConfig {
+  std::vector<std::string> targets;                         // host:port
+  std::vector<std::pair<std::string, std::string>> labels;  // added to every series
+};
+
+struct ScrapeConfig {
+  std::string job_name;
+  int64_t scrape_interval_ms = 15000;
+  int64_t scrape_timeout_ms = 10000;
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  int64_t body_size_limit_bytes = 64LL << 20;
+  std::vector<StaticConfig> static_configs;
+};
+
+const common::Schema<ScrapeConfig>& ScrapeConfigSchema();
+
+}  // namespace strata::agent::scrape

@@ -1,0 +1,64 @@
+#pragma once
+
+// Scrapes the targets of one scrape job over HTTP in the Prometheus text format.
+//
+// One thread per target ("scrape/<job>"), started at an offset within the interval derived from
+// the target's address so that many targets spread out instead of firing together. Each scrape:
+// GET with the job's timeout and body-size cap, parse (malformed lines are skipped and counted in
+// strata_agent_scrape_parse_errors_total{job}; the rest is kept), add job/instance and static
+// labels, then push the samples plus the synthetic series up, scrape_duration_seconds and
+// scrape_samples_scraped to the sink. A failed scrape pushes up=0.
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/input.h"
+#include "agent/inputs/scrape/scrape_config.h"
+#include "agent/inputs/scrape/text_parser.h"
+#include "common/base/clock.h"
+#include "common/selfmon/metrics.h"
+
+namespace strata::agent::scrape {
+
+struct ScrapeTarget {
+  std::string address;  // host:port
+  common::Labels target_labels;  // job, instance and static labels
+};
+
+// Turns parsed samples into series with the target's labels applied (Prometheus rules: on a
+// conflict the scraped label is renamed exported_<name> unless honor_labels). Exposed for tests.
+void AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
+                         const ScrapeConfig& config, int64_t scrape_ts_ms,
+                         common::SampleBatch* out);
+
+class ScrapeInput final : public Input {
+ public:
+  ScrapeInput(ScrapeConfig config, const common::Clock& clock, common::Registry& registry);
+  ~ScrapeInput() override;
+
+  std::string Name() const override { return "scrape/" + config_.job_name; }
+  absl::Status Start(SampleSink& sink) override;
+  void Stop() override;
+
+ private:
+  void RunTarget(const ScrapeTarget& target, SampleSink& sink);
+  // Performs one scrape; returns the samples to push (including synthetic series).
+  common::SampleBatch ScrapeOnce(const ScrapeTarget& target);
+  bool WaitUntilMs(int64_t monotonic_ms);  // false when stopping
+
+  ScrapeConfig config_;
+  const common::Clock& clock_;
+  common::Registry& registry_;
+  common::Counter& parse_errors_;
+  common::Counter& scrapes_failed_;
+  common::Counter& scrapes_total_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace strata::agent::scrape

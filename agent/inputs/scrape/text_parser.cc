@@ -1,0 +1,469 @@
+#include "agent/inputs/scrape/text_parser.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <limits>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "common/model/names.h"
+
+namespace strata::agent::scrape {
+namespace {
+
+// Offending tokens quoted in error messages are cut to this many bytes, so a hostile line cannot
+// make the kept errors large.
+constexpr size_t kMaxQuotedBytes = 64;
+
+// The shortest line that yields a sample is "a 1\n"; used to bound the up-front reservation so a
+// body of blank lines does not reserve a sample per line.
+constexpr size_t kMinSampleLineBytes = 4;
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `lower` must be lower case.
+bool EqualsIgnoreCase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (LowerAscii(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+// Reads one line left to right. Every access is checked against the line's size, so no input
+// can index past it.
+class LineCursor {
+ public:
+  explicit LineCursor(std::string_view line) : line_(line) {}
+
+  bool AtEnd() const { return pos_ >= line_.size(); }
+  bool Consume(char c) {
+    if (AtEnd() || line_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
+  void SkipBlanks() {
+    while (!AtEnd() && IsBlank(line_[pos_])) ++pos_;
+  }
+  // Takes characters up to the end, a blank, or any character of `stops`.
+  std::string_view TakeToken(std::string_view stops = {}) {
+    const size_t start = pos_;
+    while (!AtEnd() && !IsBlank(line_[pos_]) && stops.find(line_[pos_]) == std::string_view::npos) {
+      ++pos_;
+    }
+    return line_.substr(start, pos_ - start);
+  }
+  std::string_view Rest() const { return AtEnd() ? std::string_view() : line_.substr(pos_); }
+
+  // Called just after an opening quote: sets `raw` to the still-escaped body and consumes the
+  // closing quote. Returns false when the line ends first (a trailing lone backslash included).
+  bool TakeQuoted(std::string_view& raw, bool& escaped) {
+    const size_t start = pos_;
+    escaped = false;
+    while (!AtEnd()) {
+      const char c = line_[pos_];
+      if (c == '"') {
+        raw = line_.substr(start, pos_ - start);
+        ++pos_;
+        return true;
+      }
+      if (c == '\\') {
+        if (pos_ + 1 >= line_.size()) break;
+        escaped = true;
+        pos_ += 2;  // The escaped character never ends the string, even when it is a quote.
+        continue;
+      }
+      ++pos_;
+    }
+    pos_ = line_.size();
+    return false;
+  }
+
+ private:
+  std::string_view line_;
+  size_t pos_ = 0;
+};
+
+// Undoes `\\` and `\n`, and `\"` when `quotes` is set. Other pairs are kept as written, which is
+// what the Prometheus server does; rejecting them would drop series it accepts.
+std::string Unescape(std::string_view raw, bool quotes) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c != '\\' || i + 1 >= raw.size()) {
+      out.push_back(c);
+      continue;
+    }
+    const char next = raw[++i];
+    if (next == 'n') {
+      out.push_back('\n');
+    } else if (next == '\\' || (quotes && next == '"')) {
+      out.push_back(next);
+    } else {
+      out.push_back('\\');
+      out.push_back(next);
+    }
+  }
+  return out;
+}
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Label values end up in
+// protobuf `string` fields, which must hold valid UTF-8.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t code_point = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code_point = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code_point = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code_point = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(s[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    if ((length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000) ||
+        code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// For a decimal literal that from_chars found out of range, tells overflow (Go: error) from
+// underflow (Go: zero) by the power of ten of its leading significant digit.
+bool OutOfRangeIsOverflow(std::string_view s) {
+  size_t i = 0;
+  int64_t magnitude = 0;
+  bool significant = false;
+  for (; i < s.size() && IsDigit(s[i]); ++i) {
+    if (s[i] != '0') significant = true;
+    if (significant) ++magnitude;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && IsDigit(s[i]); ++i) {
+      if (s[i] != '0') significant = true;
+      if (!significant) --magnitude;
+    }
+  }
+  int64_t exponent = 0;
+  bool negative_exponent = false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative_exponent = s[i++] == '-';
+    // Saturate: anything past a million is far outside the double range either way.
+    for (; i < s.size() && IsDigit(s[i]); ++i) {
+      if (exponent < 1'000'000) exponent = exponent * 10 + (s[i] - '0');
+    }
+  }
+  magnitude += negative_exponent ? -exponent : exponent;
+  return magnitude > 0;
+}
+
+// Go's strconv.ParseFloat(s, 64) without hexadecimal floats and underscores.
+bool ParseGoFloat(std::string_view s, double& out) {
+  bool negative = false;
+  bool has_sign = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    has_sign = true;
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return false;
+  if (EqualsIgnoreCase(s, "inf") || EqualsIgnoreCase(s, "infinity")) {
+    out = negative ? -std::numeric_limits<double>::infinity()
+                   : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (EqualsIgnoreCase(s, "nan")) {
+    if (has_sign) return false;  // Go rejects "+NaN" and "-NaN".
+    out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  // from_chars would also take "inf", "nan(...)" and a second sign; only digits may start here.
+  if (!IsDigit(s[0]) && s[0] != '.') return false;
+  double value = 0;
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, value, std::chars_format::general);
+  if (ptr != end) return false;
+  if (ec == std::errc::result_out_of_range) {
+    if (OutOfRangeIsOverflow(s)) return false;
+    value = 0;
+  } else if (ec != std::errc()) {
+    return false;
+  }
+  out = negative ? -value : value;
+  return true;
+}
+
+// Go's strconv.ParseInt(s, 10, 64): optional sign, then digits only.
+bool ParseTimestamp(std::string_view s, int64_t& out) {
+  size_t digits_start = 0;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) digits_start = 1;
+  if (digits_start >= s.size() || !IsDigit(s[digits_start])) return false;
+  // from_chars accepts '-' itself but not '+'.
+  const char* begin = s.data() + (s[0] == '+' ? 1 : 0);
+  const char* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(begin, end, out);
+  return ec == std::errc() && ptr == end;
+}
+
+std::optional<MetricType> ParseMetricType(std::string_view word) {
+  if (word == "counter") return MetricType::kCounter;
+  if (word == "gauge") return MetricType::kGauge;
+  if (word == "histogram") return MetricType::kHistogram;
+  if (word == "summary") return MetricType::kSummary;
+  if (word == "untyped") return MetricType::kUntyped;
+  return std::nullopt;
+}
+
+// Why a line was rejected. `token`, when present, points into the line and is quoted in the
+// message.
+struct LineError {
+  std::string_view what;
+  std::optional<std::string_view> token;
+};
+
+std::string FormatMessage(const LineError& error) {
+  std::string message(error.what);
+  if (!error.token) return message;
+  const std::string_view token = error.token->substr(0, kMaxQuotedBytes);
+  message.append(": \"");
+  for (const char c : token) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      message.push_back('\\');
+      message.push_back(c);
+    } else if (byte < 0x20 || byte >= 0x7F) {
+      // Keep control and non-ASCII bytes out of log lines.
+      static constexpr char kHex[] = "0123456789abcdef";
+      message.append("\\x");
+      message.push_back(kHex[byte >> 4]);
+      message.push_back(kHex[byte & 0xF]);
+    } else {
+      message.push_back(c);
+    }
+  }
+  message.push_back('"');
+  if (error.token->size() > kMaxQuotedBytes) message.append("...");
+  return message;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text) {}
+
+  ParseResult Run() {
+    const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n'));
+    result_.samples.reserve(std::min(newlines + 1, text_.size() / kMinSampleLineBytes + 1));
+    int64_t line_number = 0;
+    size_t pos = 0;
+    while (pos < text_.size()) {
+      size_t end = text_.find('\n', pos);
+      if (end == std::string_view::npos) end = text_.size();
+      std::string_view line = text_.substr(pos, end - pos);
+      pos = end + 1;
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (std::optional<LineError> error = ParseLine(line)) RecordError(line_number, *error);
+    }
+    return std::move(result_);
+  }
+
+ private:
+  // Where a metric name's entry lives in result_.metadata, and which lines have filled it.
+  struct MetadataSlot {
+    size_t index = 0;
+    bool has_help = false;
+    bool has_type = false;
+  };
+  // A label as it appears on the line, before unescaping.
+  struct RawLabel {
+    std::string_view name;
+    std::string_view raw_value;
+    bool escaped = false;
+  };
+
+  // Each Parse* returns nullopt when the line was accepted, else why it was rejected.
+  std::optional<LineError> ParseLine(std::string_view line) {
+    LineCursor cursor(line);
+    cursor.SkipBlanks();
+    if (cursor.AtEnd()) return std::nullopt;
+    if (cursor.Consume('#')) return ParseComment(cursor);
+    return ParseSample(cursor);
+  }
+
+  std::optional<LineError> ParseComment(LineCursor& cursor) {
+    cursor.SkipBlanks();
+    const std::string_view keyword = cursor.TakeToken();
+    const bool is_help = keyword == "HELP";
+    if (!is_help && keyword != "TYPE") return std::nullopt;
+    cursor.SkipBlanks();
+    // A bare "# HELP" is read as a comment, as client_golang does.
+    if (cursor.AtEnd()) return std::nullopt;
+    const std::string_view name = cursor.TakeToken();
+    if (!common::IsValidMetricName(name)) return LineError{"invalid metric name", name};
+    cursor.SkipBlanks();
+
+    if (is_help) {
+      MetadataSlot& slot = SlotFor(name);
+      if (slot.has_help) return LineError{"duplicate HELP for metric", name};
+      slot.has_help = true;
+      const std::string_view help = cursor.Rest();
+      result_.metadata[slot.index].help =
+          help.find('\\') == std::string_view::npos ? std::string(help) : Unescape(help, false);
+      return std::nullopt;
+    }
+
+    const std::string_view type_word = cursor.TakeToken();
+    if (type_word.empty()) return LineError{"missing metric type", name};
+    cursor.SkipBlanks();
+    if (!cursor.AtEnd()) return LineError{"unexpected text after metric type", cursor.Rest()};
+    const std::optional<MetricType> type = ParseMetricType(type_word);
+    if (!type) return LineError{"unknown metric type", type_word};
+    MetadataSlot& slot = SlotFor(name);
+    if (slot.has_type) return LineError{"duplicate TYPE for metric", name};
+    slot.has_type = true;
+    result_.metadata[slot.index].type = *type;
+    return std::nullopt;
+  }
+
+  std::optional<LineError> ParseSample(LineCursor& cursor) {
+    const std::string_view name = cursor.TakeToken("{");
+    if (!common::IsValidMetricName(name)) return LineError{"invalid metric name", name};
+    cursor.SkipBlanks();
+    raw_labels_.clear();
+    if (cursor.Consume('{')) {
+      if (std::optional<LineError> error = ParseLabels(cursor)) return error;
+      if (std::optional<LineError> error = CheckDuplicateLabels()) return error;
+      cursor.SkipBlanks();
+    }
+
+    if (cursor.AtEnd()) return LineError{"missing value", std::nullopt};
+    const std::string_view value_token = cursor.TakeToken();
+    double value = 0;
+    if (!ParseGoFloat(value_token, value)) return LineError{"bad value", value_token};
+
+    cursor.SkipBlanks();
+    std::optional<int64_t> timestamp_ms;
+    if (!cursor.AtEnd()) {
+      const std::string_view timestamp_token = cursor.TakeToken();
+      int64_t timestamp = 0;
+      if (!ParseTimestamp(timestamp_token, timestamp)) {
+        return LineError{"bad timestamp", timestamp_token};
+      }
+      timestamp_ms = timestamp;
+      cursor.SkipBlanks();
+      if (!cursor.AtEnd()) return LineError{"unexpected text after timestamp", cursor.Rest()};
+    }
+
+    // Only a fully valid line allocates: the strings are built after every check has passed.
+    std::vector<common::Label> labels;
+    labels.reserve(raw_labels_.size() + 1);
+    labels.push_back(common::Label{std::string(common::kMetricNameLabel), std::string(name)});
+    for (const RawLabel& raw : raw_labels_) {
+      labels.push_back(common::Label{std::string(raw.name), raw.escaped
+                                                                ? Unescape(raw.raw_value, true)
+                                                                : std::string(raw.raw_value)});
+    }
+    result_.samples.push_back(
+        ParsedSample{common::Labels::FromUnsorted(std::move(labels)), value, timestamp_ms});
+    return std::nullopt;
+  }
+
+  // Called after the opening brace; consumes through the closing one into raw_labels_.
+  std::optional<LineError> ParseLabels(LineCursor& cursor) {
+    while (true) {
+      cursor.SkipBlanks();
+      if (cursor.Consume('}')) return std::nullopt;  // Empty set or a trailing comma.
+      if (cursor.AtEnd()) return LineError{"unterminated label set", std::nullopt};
+      const std::string_view label_name = cursor.TakeToken("=,{}\"");
+      if (!common::IsValidLabelName(label_name)) {
+        return LineError{"invalid label name", label_name};
+      }
+      if (label_name == common::kMetricNameLabel) {
+        return LineError{"reserved label name", label_name};
+      }
+      cursor.SkipBlanks();
+      if (!cursor.Consume('=')) return LineError{"expected '=' after label name", label_name};
+      cursor.SkipBlanks();
+      if (!cursor.Consume('"')) return LineError{"expected '\"' before label value", label_name};
+      RawLabel raw{label_name, {}, false};
+      if (!cursor.TakeQuoted(raw.raw_value, raw.escaped)) {
+        return LineError{"unterminated label value", label_name};
+      }
+      // Escapes only produce ASCII, so checking the raw bytes checks the unescaped value.
+      if (!IsValidUtf8(raw.raw_value)) return LineError{"invalid UTF-8 in label value", label_name};
+      raw_labels_.push_back(raw);
+      cursor.SkipBlanks();
+      if (cursor.Consume(',')) continue;
+      if (cursor.Consume('}')) return std::nullopt;
+      if (cursor.AtEnd()) return LineError{"unterminated label set", std::nullopt};
+      return LineError{"expected ',' or '}' after label value", label_name};
+    }
+  }
+
+  // Sorting (rather than comparing all pairs) keeps a line with many labels from costing
+  // quadratic time. The order does not matter: Labels sorts by name anyway.
+  std::optional<LineError> CheckDuplicateLabels() {
+    if (raw_labels_.size() < 2) return std::nullopt;
+    std::sort(raw_labels_.begin(), raw_labels_.end(),
+              [](const RawLabel& a, const RawLabel& b) { return a.name < b.name; });
+    const auto duplicate =
+        std::adjacent_find(raw_labels_.begin(), raw_labels_.end(),
+                           [](const RawLabel& a, const RawLabel& b) { return a.name == b.name; });
+    if (duplicate == raw_labels_.end()) return std::nullopt;
+    return LineError{"duplicate label name", duplicate->name};
+  }
+
+  MetadataSlot& SlotFor(std::string_view name) {
+    // Keys view the input text, which outlives the parse, so they never dangle.
+    const auto [it, inserted] =
+        metadata_index_.try_emplace(name, MetadataSlot{result_.metadata.size()});
+    if (inserted) {
+      MetricMetadata& metadata = result_.metadata.emplace_back();
+      metadata.name = std::string(name);
+    }
+    return it->second;
+  }
+
+  void RecordError(int64_t line_number, const LineError& error) {
+    ++result_.error_count;
+    if (result_.errors.size() >= kMaxRecordedParseErrors) return;
+    const int line = line_number > INT_MAX ? INT_MAX : static_cast<int>(line_number);
+    result_.errors.push_back(ParseError{line, FormatMessage(error)});
+  }
+
+  std::string_view text_;
+  ParseResult result_;
+  std::unordered_map<std::string_view, MetadataSlot> metadata_index_;
+  std::vector<RawLabel> raw_labels_;  // Scratch, reused by every line.
+};
+
+}  // namespace
+
+ParseResult ParseTextExposition(std::string_view text) { return Parser(text).Run(); }
+
+}  // namespace strata::agent::scrape

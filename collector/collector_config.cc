@@ -1,0 +1,61 @@
+#include "collector/collector_config.h"
+
+#include "common/base/log.h"
+
+namespace strata::collector {
+
+const common::Schema<CollectorConfig>& CollectorConfigSchema() {
+  static const common::Schema<CollectorConfig> schema = [] {
+    common::Schema<TlsConfig> tls;
+    tls.String("ca_file", &TlsConfig::ca_file, "CA certificate (PEM) that signs agent certificates")
+        .String("cert_file", &TlsConfig::cert_file, "collector certificate chain (PEM)")
+        .String("key_file", &TlsConfig::key_file, "collector private key (PEM)");
+    common::Schema<IngestConfig> ingest;
+    ingest
+        .Int("max_batch_bytes", &IngestConfig::max_batch_bytes,
+             "largest compressed agent batch accepted; larger ones are rejected as OVERSIZED", 1024,
+             1LL << 30)
+        .Int("max_uncompressed_bytes", &IngestConfig::max_uncompressed_bytes,
+             "largest declared uncompressed batch size accepted", 1024, 1LL << 31)
+        .Int("max_series_per_stream", &IngestConfig::max_series_per_stream,
+             "series refs one agent stream may define", 1, 1LL << 30)
+        .Int("max_streams", &IngestConfig::max_streams, "agent streams served at once", 1, 65536);
+    common::Schema<StorageConfig> storage;
+    storage
+        .DurationMs("retention", &StorageConfig::retention_ms,
+                    "how long raw samples are kept in memory", 60000)
+        .DurationMs("out_of_order_window", &StorageConfig::out_of_order_window_ms,
+                    "how far behind a series' newest sample a late sample is still accepted")
+        .Int("max_series", &StorageConfig::max_series,
+             "series stored at most; new series beyond it are rejected and counted", 1);
+    common::Schema<QueryConfig> query;
+    query
+        .DurationMs("lookback_delta", &QueryConfig::lookback_delta_ms,
+                    "how far back an instant query looks for a series' latest sample", 1000)
+        .Int("max_series", &QueryConfig::max_series, "series one query may return", 1);
+    common::Schema<CollectorConfig> s;
+    s.String("log_level", &CollectorConfig::log_level, "debug, info, warn or error")
+        .String("data_dir", &CollectorConfig::data_dir, "directory for the collector's data")
+        .String("http_listen", &CollectorConfig::http_listen,
+                "address of the HTTP API, /metrics and health endpoints (port 0 = any free port)")
+        .String("grpc_listen", &CollectorConfig::grpc_listen,
+                "address of the agent gRPC ingest endpoint, mTLS (port 0 = any free port)")
+        .String("http_bearer_token_file", &CollectorConfig::http_bearer_token_file,
+                "file holding a bearer token required on /api/ (empty = no auth)")
+        .Object("tls", &CollectorConfig::tls, tls, "mutual TLS for agent connections")
+        .Object("ingest", &CollectorConfig::ingest, ingest, "limits of the agent ingest path")
+        .Object("storage", &CollectorConfig::storage, storage, "in-memory sample store")
+        .Object("query", &CollectorConfig::query, query, "query API")
+        .Check([](const CollectorConfig& c) -> std::string {
+          common::LogLevel l;
+          if (!common::ParseLogLevel(c.log_level, &l)) {
+            return "log_level must be debug, info, warn or error";
+          }
+          return "";
+        });
+    return s;
+  }();
+  return schema;
+}
+
+}  // namespace strata::collector

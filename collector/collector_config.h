@@ -1,0 +1,51 @@
+#pragma once
+
+// The collector's configuration: one struct with defaults (the embedded defaults that work on one
+// machine) and one option table that parses and documents it. See
+// packaging/config/collector.yaml for the reference.
+
+#include <string>
+
+#include "common/config/schema.h"
+
+namespace strata::collector {
+
+struct TlsConfig {
+  std::string ca_file = "certs/ca.pem";
+  std::string cert_file = "certs/collector.pem";
+  std::string key_file = "certs/collector-key.pem";
+};
+
+struct IngestConfig {
+  int64_t max_batch_bytes = 16 << 20;
+  int64_t max_uncompressed_bytes = 64 << 20;
+  int64_t max_series_per_stream = 1 << 20;
+  int64_t max_streams = 256;
+};
+
+struct StorageConfig {
+  int64_t retention_ms = 3LL * 3600 * 1000;
+  int64_t out_of_order_window_ms = 10LL * 60 * 1000;
+  int64_t max_series = 1'000'000;
+};
+
+struct QueryConfig {
+  int64_t lookback_delta_ms = 5LL * 60 * 1000;
+  int64_t max_series = 100'000;
+};
+
+struct CollectorConfig {
+  std::string log_level = "info";
+  std::string data_dir = "strata-data";
+  std::string http_listen = "0.0.0.0:9470";
+  std::string grpc_listen = "0.0.0.0:9471";
+  std::string http_bearer_token_file;
+  TlsConfig tls;
+  IngestConfig ingest;
+  StorageConfig storage;
+  QueryConfig query;
+};
+
+const common::Schema<CollectorConfig>& CollectorConfigSchema();
+
+}  // namespace strata::collector

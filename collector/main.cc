@@ -1,0 +1,201 @@
+// strata-collector: builds the stages from config, connects them, runs until SIGTERM/SIGINT.
+//
+//   agents --mTLS gRPC--> IngestService --> MemoryStore <-- QueryApi <-- HTTP
+//
+// Shutdown: readiness turns false, the gRPC server stops accepting and lets open batches finish
+// (bounded), the HTTP server stops, then the process exits.
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "collector/api/http_routes.h"
+#include "collector/api/query_api.h"
+#include "collector/collector_cli.h"
+#include "collector/ingest/ingest_service.h"
+#include "collector/storage/memory/memory_store.h"
+#include "common/base/clock.h"
+#include "common/base/log.h"
+#include "common/base/shutdown.h"
+#include "common/net/grpc_log_bridge.h"
+#include "common/net/http_server.h"
+#include "common/net/tls_files.h"
+#include "strata/version.h"
+
+namespace strata::collector {
+namespace {
+
+using common::Log;
+using common::LogLevel;
+
+constexpr char kComponent[] = "collector";
+
+// Drops samples past retention once a minute; stops promptly.
+class RetentionLoop {
+ public:
+  RetentionLoop(MemoryStore& store, const common::Clock& clock, int64_t retention_ms)
+      : store_(store), clock_(clock), retention_ms_(retention_ms), thread_([this] { Run(); }) {}
+  ~RetentionLoop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    pthread_setname_np(pthread_self(), "retention");
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) {
+      store_.DropBefore(clock_.NowMs() - retention_ms_);
+    }
+  }
+  MemoryStore& store_;
+  const common::Clock& clock_;
+  int64_t retention_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int Run(int argc, char** argv) {
+  common::InstallShutdownSignals();
+  CollectorCli cli;
+  if (auto code = ParseCollectorCli(argc, argv, &cli)) return *code;
+  CollectorConfig config;
+  if (absl::Status s = LoadCollectorConfig(cli, &config); !s.ok()) {
+    std::cerr << "strata-collector: invalid configuration: " << s.message() << "\n";
+    return 2;
+  }
+  common::LogLevel level;
+  if (!common::ParseLogLevel(config.log_level, &level)) {
+    std::cerr << "strata-collector: invalid log level \"" << config.log_level << "\"\n";
+    return 2;
+  }
+  common::SetLogLevel(level);
+  absl::StatusOr<common::TlsMaterial> tls = common::LoadTlsMaterial(
+      {config.tls.ca_file, config.tls.cert_file, config.tls.key_file}, /*require_cert=*/true);
+  if (!tls.ok()) {
+    std::cerr << "strata-collector: invalid configuration: " << tls.status().message() << "\n";
+    return 2;
+  }
+  std::string bearer_token;
+  if (!config.http_bearer_token_file.empty()) {
+    auto token = common::ReadSmallFile(config.http_bearer_token_file);
+    if (!token.ok()) {
+      std::cerr << "strata-collector: invalid configuration: http_bearer_token_file: "
+                << token.status().message() << "\n";
+      return 2;
+    }
+    bearer_token = *token;
+    while (!bearer_token.empty() && std::isspace(static_cast<unsigned char>(bearer_token.back()))) {
+      bearer_token.pop_back();
+    }
+  }
+  if (cli.check_config) {
+    std::cout << "configuration ok\n";
+    return 0;
+  }
+
+  Log(LogLevel::kInfo, kComponent, "starting", {{"version", kVersion}});
+  common::SystemClock clock;
+  common::Registry registry;
+  common::Counter& handshake_failures =
+      registry.GetCounter("strata_collector_grpc_tls_handshake_failures_total",
+                          "TLS handshakes refused on the agent ingest port (bad or missing "
+                          "client certificate).");
+  common::InstallGrpcLogBridge([&handshake_failures](const std::string& detail) {
+    handshake_failures.Inc();
+    Log(LogLevel::kWarn, "ingest", "refused agent connection: TLS handshake failed",
+        {{"detail", detail}});
+  });
+
+  MemoryStoreOptions store_options;
+  store_options.retention_ms = config.storage.retention_ms;
+  store_options.out_of_order_window_ms = config.storage.out_of_order_window_ms;
+  store_options.max_series = config.storage.max_series;
+  MemoryStore store(store_options);
+  registry.SetGaugeFunc("strata_collector_storage_series", "Series held in memory.", {},
+                        [&store] { return static_cast<double>(store.NumSeries()); });
+  registry.SetGaugeFunc("strata_collector_storage_samples", "Samples held in memory.", {},
+                        [&store] { return static_cast<double>(store.NumSamples()); });
+  RetentionLoop retention(store, clock, config.storage.retention_ms);
+
+  IngestOptions ingest_options;
+  ingest_options.limits.max_compressed_bytes = static_cast<uint32_t>(config.ingest.max_batch_bytes);
+  ingest_options.limits.max_uncompressed_bytes =
+      static_cast<uint32_t>(config.ingest.max_uncompressed_bytes);
+  ingest_options.limits.max_series_refs = static_cast<uint32_t>(config.ingest.max_series_per_stream);
+  IngestService ingest(ingest_options, store, registry);
+
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = tls->ca_pem;
+  ssl.pem_key_cert_pairs.push_back({tls->key_pem, tls->cert_pem});
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(config.grpc_listen, grpc::SslServerCredentials(ssl), &grpc_port);
+  builder.RegisterService(&ingest);
+  // Oversized batches must reach the service to be rejected with a typed error instead of
+  // killing the stream, so gRPC's own cap sits well above the batch cap.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(config.ingest.max_batch_bytes * 2 + (1 << 20), INT32_MAX)));
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 2);
+  grpc::ResourceQuota quota("strata-ingest");
+  quota.SetMaxThreads(static_cast<int>(config.ingest.max_streams) + 4);
+  builder.SetResourceQuota(quota);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    Log(LogLevel::kError, kComponent, "cannot listen for agents", {{"addr", config.grpc_listen}});
+    return 1;
+  }
+  std::string grpc_host;
+  int unused_port = 0;
+  common::SplitHostPort(config.grpc_listen, &grpc_host, &unused_port);
+  Log(LogLevel::kInfo, kComponent, "listening",
+      {{"component_listener", "grpc"}, {"addr", grpc_host + ":" + std::to_string(grpc_port)}});
+
+  api::QueryApiOptions query_options;
+  query_options.lookback_delta_ms = config.query.lookback_delta_ms;
+  query_options.max_series = config.query.max_series;
+  api::QueryApi query_api(store, clock, query_options);
+  std::atomic<bool> ready{false};
+  common::HttpServerOptions http_options;
+  http_options.listen = config.http_listen;
+  http_options.bearer_token = bearer_token;
+  http_options.protected_prefixes = {"/api/"};
+  common::HttpServer http("collector", http_options, registry);
+  RegisterHttpRoutes(http.server(), query_api, registry, ready);
+  absl::StatusOr<std::string> http_addr = http.Listen();
+  if (!http_addr.ok()) {
+    Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));
+    grpc_server->Shutdown();
+    return 1;
+  }
+  http.Start();
+  Log(LogLevel::kInfo, kComponent, "listening",
+      {{"component_listener", "http"}, {"addr", *http_addr}});
+  ready.store(true);
+  Log(LogLevel::kInfo, kComponent, "ready");
+
+  std::string sig = common::WaitForShutdownSignal();
+  Log(LogLevel::kInfo, kComponent, "shutting down", {{"signal", sig}});
+  ready.store(false);
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  http.Stop();
+  Log(LogLevel::kInfo, kComponent, "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace strata::collector
+
+int main(int argc, char** argv) { return strata::collector::Run(argc, argv); }

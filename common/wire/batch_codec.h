@@ -1,0 +1,83 @@
+#pragma once
+
+// Encoding and decoding of protocol batches (proto/strata/v1/ingest.proto): grouping samples by
+// interned series, protobuf serialization, LZ4 block compression and the XXH64 payload checksum.
+//
+// Agent side: EncodeBatch(). Collector side: one SeriesRefTable per stream; Decode() validates a
+// batch completely (sizes are checked before any allocation, refs resolved, labels validated)
+// without changing the table, and Commit() adds the batch's definitions once the batch has been
+// accepted by storage, so a rejected batch leaves the stream state untouched.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/model/sample.h"
+#include "common/wire/series_interner.h"
+#include "strata/v1/ingest.pb.h"
+
+namespace strata::common::wire {
+
+struct EncodeOptions {
+  bool compress = true;  // COMPRESSION_LZ4_BLOCK, else COMPRESSION_NONE
+};
+
+struct EncodeStats {
+  size_t uncompressed_bytes = 0;
+  size_t compressed_bytes = 0;
+  std::vector<uint32_t> defined_refs;  // pass to SeriesInterner::Confirm() when acked
+};
+
+// Encodes `samples` into `out`. Series the collector has not confirmed get a definition.
+void EncodeBatch(const SampleBatch& samples, uint64_t batch_id, const std::string& agent_id,
+                 SeriesInterner& interner, const EncodeOptions& options, v1::Batch* out,
+                 EncodeStats* stats);
+
+struct DecodeLimits {
+  uint32_t max_compressed_bytes = 16u << 20;
+  uint32_t max_uncompressed_bytes = 64u << 20;
+  uint32_t max_series_refs = 1u << 20;  // per stream
+};
+
+// A rejected batch: the reason travels back to the agent in a v1::Reject.
+struct DecodeError {
+  v1::RejectReason reason = v1::REJECT_REASON_UNSPECIFIED;
+  std::string message;
+};
+
+struct DecodedSeries {
+  std::shared_ptr<const Labels> labels;
+  std::vector<Sample> samples;
+};
+
+struct DecodedBatch {
+  uint64_t batch_id = 0;
+  std::vector<DecodedSeries> series;
+  uint64_t num_samples = 0;
+  // Definitions carried by this batch, added to the table by Commit().
+  std::vector<std::pair<uint32_t, std::shared_ptr<const Labels>>> definitions;
+};
+
+// Decompresses and checks the payload of `batch` into `payload` (bounded by `limits`).
+bool DecompressPayload(const v1::Batch& batch, const DecodeLimits& limits, std::string* payload,
+                       DecodeError* error);
+
+class SeriesRefTable {
+ public:
+  explicit SeriesRefTable(DecodeLimits limits) : limits_(limits) {}
+
+  // Fully decodes and validates `batch`. Returns false with `error` set when the batch must be
+  // rejected; the table is not modified either way.
+  bool Decode(const v1::Batch& batch, DecodedBatch* out, DecodeError* error) const;
+  // Adds the batch's definitions (call once the batch has been accepted).
+  void Commit(const DecodedBatch& batch);
+  size_t size() const { return refs_.size(); }
+
+ private:
+  DecodeLimits limits_;
+  std::unordered_map<uint32_t, std::shared_ptr<const Labels>> refs_;
+};
+
+}  // namespace strata::common::wire

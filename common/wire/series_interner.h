@@ -1,0 +1,43 @@
+#pragma once
+
+// Agent-side half of the protocol's series interning (see proto/strata/v1/ingest.proto).
+//
+// Each stream has one SeriesInterner. Intern() hands out a small ref per distinct label set; the
+// ref's definition must travel in every batch that uses it until a batch that carried it is
+// acknowledged (Confirm). Reset() starts a new stream with an empty table. Not thread-safe: the
+// exporter's stream thread owns it.
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "common/model/labels.h"
+
+namespace strata::common::wire {
+
+class SeriesInterner {
+ public:
+  struct Entry {
+    uint32_t ref;
+    bool confirmed;  // the collector has acknowledged a batch carrying the definition
+  };
+
+  // Returns the entry for `labels`, creating an unconfirmed one on first use.
+  Entry Intern(const Labels& labels, uint64_t metric_id);
+  // Marks refs as known to the collector (their defining batch was acknowledged).
+  void Confirm(const std::vector<uint32_t>& refs);
+  void Reset();
+  size_t size() const { return by_id_.size(); }
+
+ private:
+  struct Slot {
+    uint32_t ref;
+    bool confirmed;
+    Labels labels;  // kept to resolve 64-bit hash collisions exactly
+  };
+  std::unordered_map<uint64_t, std::vector<Slot>> by_id_;
+  std::vector<bool> confirmed_by_ref_;
+  uint32_t next_ref_ = 1;  // 0 is never used so a default-initialized ref is always invalid
+};
+
+}  // namespace strata::common::wire

@@ -1,0 +1,80 @@
+"""End to end: a real node_exporter is scraped by the agent, batches cross mTLS gRPC to the
+collector, and the collector's query API returns exactly what the exporter served."""
+
+import harness
+
+
+def scrape_yaml(node):
+    return f"""
+scrape_configs:
+  - job_name: node
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    static_configs:
+      - targets: ["{node.address}"]
+        labels: {{env: test}}
+"""
+
+
+def value_of(result):
+    assert len(result) == 1, result
+    return float(result[0]["value"][1])
+
+
+def test_values_served_by_node_exporter_reach_the_query_api(tmp_path, certs, stack):
+    node = stack.add(harness.NodeExporter(tmp_path))
+    node.write_textfile("probe", "node_strata_probe_value 41.5\n")
+    collector = stack.add(harness.Collector(tmp_path, certs))
+    agent = stack.add(harness.Agent(tmp_path, "agent-e2e", collector.grpc, certs, scrape_yaml(node)))
+
+    sel = '{job="node",instance="%s",env="test"}' % node.address
+    # Constant gauges: what the exporter serves now is exactly what the collector returns.
+    direct = node.scrape()
+    mem_total = direct["node_memory_MemTotal_bytes"]
+    boot_time = direct["node_boot_time_seconds"]
+    result = harness.wait_for(lambda: collector.query("node_memory_MemTotal_bytes" + sel),
+                              what="MemTotal at the collector")
+    assert value_of(result) == mem_total
+    assert result[0]["metric"] == {"__name__": "node_memory_MemTotal_bytes", "job": "node",
+                                   "instance": node.address, "env": "test"}
+    assert value_of(collector.query("node_boot_time_seconds" + sel)) == boot_time
+    assert value_of(collector.query("up" + sel)) == 1.0
+
+    # A gauge that changes: the new value served by the exporter shows up at the collector.
+    assert value_of(harness.wait_for(lambda: collector.query("node_strata_probe_value" + sel),
+                                     what="probe")) == 41.5
+    node.write_textfile("probe", "node_strata_probe_value 97.25\n")
+    assert node.scrape()["node_strata_probe_value"] == 97.25
+    harness.wait_for(lambda: value_of(collector.query("node_strata_probe_value" + sel)) == 97.25,
+                     what="updated probe value at the collector")
+
+    # Every series the exporter served in one scrape is known to the collector.
+    names = {k.split("{")[0] for k in direct if k.startswith("node_")}
+    harness.wait_for(
+        lambda: names <= {r["metric"]["__name__"] for r in collector.query('{job="node"}')},
+        what="all node_* names at the collector")
+
+    # The batches were acknowledged and counted on both sides.
+    assert agent.metrics()["strata_agent_export_samples_acked_total"] > 0
+    assert collector.metrics()['strata_collector_ingest_batches_total{result="accepted"}'] > 0
+
+    # Graceful shutdown: both exit 0.
+    assert agent.stop() == 0
+    assert "msg=stopped" in agent.process.log()
+    assert collector.stop() == 0
+    assert "msg=stopped" in collector.process.log()
+
+
+def test_host_collector_series_reach_the_collector(tmp_path, certs, stack):
+    collector = stack.add(harness.Collector(tmp_path, certs))
+    stack.add(harness.Agent(tmp_path, "agent-host", collector.grpc, certs, "scrape_configs: []",
+                            host_enabled=True))
+    result = harness.wait_for(lambda: collector.query('node_memory_MemTotal_bytes{job="node"}'),
+                              what="host MemTotal")
+    with open("/proc/meminfo") as f:
+        kb = next(int(l.split()[1]) for l in f if l.startswith("MemTotal:"))
+    assert float(result[0]["value"][1]) == kb * 1024
+    cpu = harness.wait_for(lambda: collector.query('node_cpu_seconds_total{mode="idle"}'),
+                           what="host cpu")
+    assert len(cpu) >= 1
+    assert harness.wait_for(lambda: collector.query("node_load1"), what="load")

@@ -1,0 +1,169 @@
+#include "common/wire/batch_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace strata::common::wire {
+namespace {
+
+SampleBatch MakeSamples(int series, int per_series, int64_t t0 = 1700000000000) {
+  SampleBatch out;
+  for (int p = 0; p < per_series; ++p) {
+    for (int s = 0; s < series; ++s) {
+      out.push_back(SeriesSample{
+          Labels{{"__name__", "node_cpu_seconds_total"}, {"cpu", std::to_string(s)}, {"mode", "idle"}},
+          Sample{t0 + p * 15000, 1000.5 * s + p}});
+    }
+  }
+  return out;
+}
+
+TEST(BatchCodecTest, Lz4RoundTripPreservesEverySample) {
+  SeriesInterner interner;
+  SampleBatch in = MakeSamples(50, 4);
+  in.push_back(SeriesSample{Labels{{"__name__", "x"}}, Sample{5, StaleNaN()}});
+  in.push_back(SeriesSample{Labels{{"__name__", "y"}}, Sample{6, -INFINITY}});
+  v1::Batch batch;
+  EncodeStats stats;
+  EncodeBatch(in, 7, "agent-1", interner, {}, &batch, &stats);
+  EXPECT_EQ(batch.compression(), v1::COMPRESSION_LZ4_BLOCK);
+  EXPECT_EQ(batch.batch_id(), 7u);
+  EXPECT_EQ(batch.agent_id(), "agent-1");
+  EXPECT_LT(stats.compressed_bytes, stats.uncompressed_bytes);
+  EXPECT_EQ(stats.defined_refs.size(), 52u);
+
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_TRUE(table.Decode(batch, &out, &err)) << err.message;
+  EXPECT_EQ(out.num_samples, in.size());
+  // Rebuild (labels, ts) -> value and compare with the input exactly.
+  size_t matched = 0;
+  for (const DecodedSeries& ds : out.series) {
+    for (const Sample& s : ds.samples) {
+      for (const SeriesSample& want : in) {
+        if (want.labels == *ds.labels && want.sample.timestamp_ms == s.timestamp_ms) {
+          if (IsStaleNaN(want.sample.value)) {
+            EXPECT_TRUE(IsStaleNaN(s.value));
+          } else {
+            EXPECT_EQ(want.sample.value, s.value);
+          }
+          ++matched;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(matched, in.size());
+}
+
+TEST(BatchCodecTest, ConfirmedSeriesAreNotRedefined) {
+  SeriesInterner interner;
+  v1::Batch b1, b2, b3;
+  EncodeStats s1, s2, s3;
+  EncodeBatch(MakeSamples(10, 1), 1, "a", interner, {}, &b1, &s1);
+  // Not yet acknowledged: the next batch must carry the definitions again.
+  EncodeBatch(MakeSamples(10, 1, 2000), 2, "a", interner, {}, &b2, &s2);
+  EXPECT_EQ(s2.defined_refs.size(), 10u);
+  interner.Confirm(s1.defined_refs);
+  EncodeBatch(MakeSamples(10, 1, 3000), 3, "a", interner, {}, &b3, &s3);
+  EXPECT_TRUE(s3.defined_refs.empty());
+  EXPECT_LT(s3.uncompressed_bytes, s1.uncompressed_bytes / 3);
+
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  // Without the first batch committed, the third refers to unknown refs.
+  ASSERT_FALSE(table.Decode(b3, &out, &err));
+  EXPECT_EQ(err.reason, v1::UNKNOWN_SERIES_REF);
+  ASSERT_TRUE(table.Decode(b1, &out, &err));
+  table.Commit(out);
+  ASSERT_TRUE(table.Decode(b3, &out, &err)) << err.message;
+  EXPECT_EQ(out.num_samples, 10u);
+  EXPECT_EQ(out.series[0].labels->MetricName(), "node_cpu_seconds_total");
+}
+
+v1::Batch EncodeSimple() {
+  SeriesInterner interner;
+  v1::Batch b;
+  EncodeStats st;
+  EncodeBatch(MakeSamples(20, 3), 1, "a", interner, {}, &b, &st);
+  return b;
+}
+
+TEST(BatchCodecTest, RejectsFlippedByteAsCorrupt) {
+  v1::Batch b = EncodeSimple();
+  (*b.mutable_payload())[b.payload().size() / 2] ^= 0x5a;
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_FALSE(table.Decode(b, &out, &err));
+  EXPECT_EQ(err.reason, v1::CORRUPT_PAYLOAD);
+}
+
+TEST(BatchCodecTest, RejectsOversizedBeforeAllocating) {
+  v1::Batch b = EncodeSimple();
+  b.set_uncompressed_size(0xFFFFFFFFu);
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_FALSE(table.Decode(b, &out, &err));
+  EXPECT_EQ(err.reason, v1::OVERSIZED);
+
+  DecodeLimits small;
+  small.max_compressed_bytes = 10;
+  SeriesRefTable strict(small);
+  ASSERT_FALSE(strict.Decode(EncodeSimple(), &out, &err));
+  EXPECT_EQ(err.reason, v1::OVERSIZED);
+}
+
+TEST(BatchCodecTest, RejectsUnknownCompression) {
+  v1::Batch b = EncodeSimple();
+  b.set_compression(static_cast<v1::Compression>(42));
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_FALSE(table.Decode(b, &out, &err));
+  EXPECT_EQ(err.reason, v1::UNSUPPORTED_COMPRESSION);
+}
+
+TEST(BatchCodecTest, RejectsInvalidLabelNames) {
+  SeriesInterner interner;
+  v1::Batch b;
+  EncodeStats st;
+  EncodeBatch({SeriesSample{Labels{{"__name__", "m"}, {"bad-name", "v"}}, Sample{1, 1}}}, 1, "a",
+              interner, {}, &b, &st);
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_FALSE(table.Decode(b, &out, &err));
+  EXPECT_EQ(err.reason, v1::INVALID_LABELS);
+  EXPECT_NE(err.message.find("bad-name"), std::string::npos);
+}
+
+TEST(BatchCodecTest, BoundsSeriesRefsPerStream) {
+  DecodeLimits limits;
+  limits.max_series_refs = 15;
+  SeriesRefTable table(limits);
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_FALSE(table.Decode(EncodeSimple(), &out, &err));  // 20 series
+  EXPECT_EQ(err.reason, v1::TOO_MANY_SERIES);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(BatchCodecTest, UncompressedModeRoundTrips) {
+  SeriesInterner interner;
+  v1::Batch b;
+  EncodeStats st;
+  EncodeBatch(MakeSamples(3, 2), 9, "a", interner, EncodeOptions{.compress = false}, &b, &st);
+  EXPECT_EQ(b.compression(), v1::COMPRESSION_NONE);
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  ASSERT_TRUE(table.Decode(b, &out, &err)) << err.message;
+  EXPECT_EQ(out.num_samples, 6u);
+}
+
+}  // namespace
+}  // namespace strata::common::wire
