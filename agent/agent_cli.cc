@@ -25,9 +25,11 @@ std::optional<int> ParseAgentCli(int argc, char** argv, AgentCli* cli) {
   app.add_option("--tls-ca", cli->tls_ca, "CA certificate (overrides collector.tls.ca_file)");
   app.add_option("--tls-cert", cli->tls_cert,
                  "client certificate (overrides collector.tls.cert_file)");
-  app.add_option("--tls-key", cli->tls_key, "client private key (overrides collector.tls.key_file)");
-  app.add_option("--tls-server-name", cli->tls_server_name,
-                 "name expected in the collector certificate (overrides collector.tls.server_name)");
+  app.add_option("--tls-key", cli->tls_key,
+                 "client private key (overrides collector.tls.key_file)");
+  app.add_option(
+      "--tls-server-name", cli->tls_server_name,
+      "name expected in the collector certificate (overrides collector.tls.server_name)");
   app.add_option("--agent-id", cli->agent_id, "agent identity (overrides agent_id)");
   app.add_option("--log-level", cli->log_level, "debug, info, warn or error (overrides log_level)");
   try {
@@ -49,10 +51,10 @@ absl::Status LoadAgentConfig(const AgentCli& cli, AgentConfig* config, bool* def
   *config = AgentConfig{};
   absl::Status s = common::LoadConfig(cli.config_path, AgentConfigSchema(), config);
   if (!s.ok()) return s;
-  *defaults_scrape = config->scrape_configs.size() == AgentConfig::DefaultScrapeConfigs().size() &&
-                     config->scrape_configs.front().job_name == "strata-agent" &&
-                     config->scrape_configs.front().static_configs.front().targets.front() ==
-                         "localhost:9472";
+  *defaults_scrape =
+      config->scrape_configs.size() == AgentConfig::DefaultScrapeConfigs().size() &&
+      config->scrape_configs.front().job_name == "strata-agent" &&
+      config->scrape_configs.front().static_configs.front().targets.front() == "localhost:9472";
   if (cli.collector) config->collector.address = *cli.collector;
   if (cli.http_listen) config->http_listen = *cli.http_listen;
   if (cli.tls_ca) config->collector.tls.ca_file = *cli.tls_ca;

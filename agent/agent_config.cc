@@ -20,7 +20,8 @@ std::vector<scrape::ScrapeConfig> AgentConfig::DefaultScrapeConfigs() {
 const common::Schema<AgentConfig>& AgentConfigSchema() {
   static const common::Schema<AgentConfig> schema = [] {
     common::Schema<AgentTlsConfig> tls;
-    tls.String("ca_file", &AgentTlsConfig::ca_file, "CA certificate (PEM) that signs the collector's")
+    tls.String("ca_file", &AgentTlsConfig::ca_file,
+               "CA certificate (PEM) that signs the collector's")
         .String("cert_file", &AgentTlsConfig::cert_file,
                 "agent client certificate (PEM); the collector requires one")
         .String("key_file", &AgentTlsConfig::key_file, "agent private key (PEM)")
@@ -48,7 +49,8 @@ const common::Schema<AgentConfig>& AgentConfigSchema() {
         .Bool("compress", &CollectorConnConfig::compress, "LZ4-compress batches");
     common::Schema<AgentConfig> s;
     s.String("log_level", &AgentConfig::log_level, "debug, info, warn or error")
-        .String("agent_id", &AgentConfig::agent_id, "identity sent with every batch (default: hostname)")
+        .String("agent_id", &AgentConfig::agent_id,
+                "identity sent with every batch (default: hostname)")
         .String("http_listen", &AgentConfig::http_listen,
                 "address of the agent's /metrics and /healthz (port 0 = any free port)")
         .Object("collector", &AgentConfig::collector, conn, "where and how samples are shipped")

@@ -62,7 +62,8 @@ int Run(int argc, char** argv) {
   common::InstallGrpcLogBridge([](const std::string& detail) {
     Log(LogLevel::kWarn, "export", "TLS handshake with collector failed", {{"detail", detail}});
   });
-  registry.GetGauge("strata_agent_build_info", "Build information.", {{"version", kVersion}}).Set(1);
+  registry.GetGauge("strata_agent_build_info", "Build information.", {{"version", kVersion}})
+      .Set(1);
 
   common::HttpServerOptions http_options;
   http_options.listen = config.http_listen;
@@ -87,7 +88,8 @@ int Run(int argc, char** argv) {
         "localhost:" + std::to_string(port);
   }
   http.Start();
-  Log(LogLevel::kInfo, kComponent, "listening", {{"component_listener", "http"}, {"addr", *http_addr}});
+  Log(LogLevel::kInfo, kComponent, "listening",
+      {{"component_listener", "http"}, {"addr", *http_addr}});
 
   SampleQueue queue(static_cast<size_t>(config.collector.queue_max_samples), registry);
   ExporterOptions export_options;

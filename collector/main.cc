@@ -134,7 +134,8 @@ int Run(int argc, char** argv) {
   ingest_options.limits.max_compressed_bytes = static_cast<uint32_t>(config.ingest.max_batch_bytes);
   ingest_options.limits.max_uncompressed_bytes =
       static_cast<uint32_t>(config.ingest.max_uncompressed_bytes);
-  ingest_options.limits.max_series_refs = static_cast<uint32_t>(config.ingest.max_series_per_stream);
+  ingest_options.limits.max_series_refs =
+      static_cast<uint32_t>(config.ingest.max_series_per_stream);
   IngestService ingest(ingest_options, store, registry);
 
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);

@@ -83,8 +83,7 @@ void GrpcExporter::Run() {
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stop_requested_ &&
-          (queue_.size() == 0 || clock_.MonotonicMs() >= drain_deadline_ms_)) {
+      if (stop_requested_ && (queue_.size() == 0 || clock_.MonotonicMs() >= drain_deadline_ms_)) {
         break;
       }
     }
@@ -94,8 +93,7 @@ void GrpcExporter::Run() {
     if (clock_.MonotonicMs() - started > 10000) backoff = options_.backoff_initial_ms;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stop_requested_ &&
-          (queue_.size() == 0 || clock_.MonotonicMs() >= drain_deadline_ms_)) {
+      if (stop_requested_ && (queue_.size() == 0 || clock_.MonotonicMs() >= drain_deadline_ms_)) {
         break;
       }
     }
@@ -110,8 +108,8 @@ void GrpcExporter::Run() {
   size_t left = queue_.size();
   if (left > 0) {
     registry_
-        .GetCounter("strata_agent_dropped_samples_total", "Samples dropped before export, by reason.",
-                    {{"reason", "shutdown"}})
+        .GetCounter("strata_agent_dropped_samples_total",
+                    "Samples dropped before export, by reason.", {{"reason", "shutdown"}})
         .Inc(static_cast<double>(left));
     Log(LogLevel::kWarn, kComponent, "samples not delivered before shutdown deadline",
         {{"samples", left}});
@@ -133,8 +131,8 @@ void GrpcExporter::RunSession() {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options_.address, grpc::SslCredentials(ssl), args);
-  auto deadline = std::chrono::system_clock::now() +
-                  std::chrono::milliseconds(options_.connect_timeout_ms);
+  auto deadline =
+      std::chrono::system_clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms);
   if (!channel->WaitForConnected(deadline)) {
     connect_failures_.Inc();
     Log(LogLevel::kWarn, kComponent, "cannot connect to collector",
@@ -211,11 +209,11 @@ void GrpcExporter::RunSession() {
         if (expired || (queue_.size() == 0 && in_flight.empty())) break;
         if (queue_.size() == 0) {
           // Wait for outstanding acks (bounded by the deadline).
-          cv_.wait_until(lock,
-                         std::chrono::steady_clock::now() +
-                             std::chrono::milliseconds(
-                                 std::max<int64_t>(0, drain_deadline_ms_ - clock_.MonotonicMs())),
-                         [&] { return broken || in_flight.empty(); });
+          cv_.wait_until(
+              lock,
+              std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(
+                                                     0, drain_deadline_ms_ - clock_.MonotonicMs())),
+              [&] { return broken || in_flight.empty(); });
           continue;
         }
       }

@@ -72,7 +72,7 @@ class GrpcExporter {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;  // guarded by mu_
+  bool stop_requested_ = false;    // guarded by mu_
   int64_t drain_deadline_ms_ = 0;  // steady clock, guarded by mu_
 
   common::SystemClock clock_;

@@ -30,18 +30,16 @@ IngestService::IngestService(IngestOptions options, Appender& appender, common::
       samples_duplicate_(registry.GetCounter("strata_collector_ingest_samples_rejected_total",
                                              "Samples of accepted batches not stored, by reason.",
                                              {{"reason", "duplicate"}})),
-      samples_out_of_bounds_(
-          registry.GetCounter("strata_collector_ingest_samples_rejected_total",
-                              "Samples of accepted batches not stored, by reason.",
-                              {{"reason", "out_of_bounds"}})),
-      samples_series_limited_(
-          registry.GetCounter("strata_collector_ingest_samples_rejected_total",
-                              "Samples of accepted batches not stored, by reason.",
-                              {{"reason", "series_limit"}})),
+      samples_out_of_bounds_(registry.GetCounter(
+          "strata_collector_ingest_samples_rejected_total",
+          "Samples of accepted batches not stored, by reason.", {{"reason", "out_of_bounds"}})),
+      samples_series_limited_(registry.GetCounter(
+          "strata_collector_ingest_samples_rejected_total",
+          "Samples of accepted batches not stored, by reason.", {{"reason", "series_limit"}})),
       bytes_received_(registry.GetCounter("strata_collector_ingest_received_bytes_total",
                                           "Compressed payload bytes received from agents.")),
-      streams_total_(registry.GetCounter("strata_collector_ingest_streams_total",
-                                         "Agent streams opened.")) {
+      streams_total_(
+          registry.GetCounter("strata_collector_ingest_streams_total", "Agent streams opened.")) {
   registry.SetGaugeFunc("strata_collector_ingest_streams_active", "Agent streams open now.", {},
                         [this] { return static_cast<double>(active_streams_.load()); });
 }

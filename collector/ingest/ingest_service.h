@@ -27,9 +27,9 @@ class IngestService final : public v1::Ingest::Service {
  public:
   IngestService(IngestOptions options, Appender& appender, common::Registry& registry);
 
-  grpc::Status Stream(grpc::ServerContext* context,
-                      grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream)
-      override;
+  grpc::Status Stream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) override;
 
   // Handles one batch: decodes, appends, commits the stream's definitions. Exposed for tests.
   v1::CollectorMessage HandleBatch(const v1::Batch& batch, common::wire::SeriesRefTable& table);

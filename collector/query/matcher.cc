@@ -2,8 +2,7 @@
 
 namespace strata::collector {
 
-absl::StatusOr<LabelMatcher> LabelMatcher::Create(MatchOp op, std::string name,
-                                                  std::string value) {
+absl::StatusOr<LabelMatcher> LabelMatcher::Create(MatchOp op, std::string name, std::string value) {
   std::shared_ptr<const RE2> re;
   if (op == MatchOp::kRegexMatch || op == MatchOp::kRegexNoMatch) {
     RE2::Options options;

@@ -26,8 +26,8 @@ struct LogField {
   LogField(std::string_view k, const char* v) : key(k), value(v) {}
   LogField(std::string_view k, const std::string& v) : key(k), value(v) {}
   template <typename N>
-    requires std::is_arithmetic_v<N>
-  LogField(std::string_view k, N v) : key(k), value(std::to_string(v)) {}
+  requires std::is_arithmetic_v<N> LogField(std::string_view k, N v)
+      : key(k), value(std::to_string(v)) {}
 };
 
 void Log(LogLevel level, std::string_view component, std::string_view msg,

@@ -32,8 +32,8 @@ std::string QuoteYaml(const std::string& s);
 template <typename T>
 class Schema {
  public:
-  using Decoder =
-      std::function<absl::Status(const YAML::Node&, const std::string& file, const std::string&, T*)>;
+  using Decoder = std::function<absl::Status(const YAML::Node&, const std::string& file,
+                                             const std::string&, T*)>;
   using Describer = std::function<void(const T&, int indent, std::string*)>;
 
   Schema& String(std::string name, std::string T::*field, std::string doc) {
@@ -59,9 +59,9 @@ class Schema {
             return ConfigError(file, n, path, "expected an integer");
           }
           if (v < min || v > max) {
-            return ConfigError(file, n, path,
-                               "must be between " + std::to_string(min) + " and " +
-                                   std::to_string(max));
+            return ConfigError(
+                file, n, path,
+                "must be between " + std::to_string(min) + " and " + std::to_string(max));
           }
           out->*field = v;
           return absl::OkStatus();
@@ -171,55 +171,56 @@ class Schema {
 
   template <typename U>
   Schema& Object(std::string name, U T::*field, const Schema<U>& sub, std::string doc) {
-    fields_.push_back(Field{
-        name, doc,
-        [field, sub](const YAML::Node& n, const std::string& file, const std::string& path,
-                     T* out) { return sub.Decode(n, file, path, &(out->*field)); },
-        [name, doc, field, sub](const T& d, int indent, std::string* out) {
-          AppendDoc(doc, indent, out);
-          out->append(indent, ' ').append(name).append(":\n");
-          sub.Describe(d.*field, indent + 2, out);
-        }});
+    fields_.push_back(
+        Field{name, doc,
+              [field, sub](const YAML::Node& n, const std::string& file, const std::string& path,
+                           T* out) { return sub.Decode(n, file, path, &(out->*field)); },
+              [name, doc, field, sub](const T& d, int indent, std::string* out) {
+                AppendDoc(doc, indent, out);
+                out->append(indent, ' ').append(name).append(":\n");
+                sub.Describe(d.*field, indent + 2, out);
+              }});
     return *this;
   }
 
   template <typename U>
   Schema& ObjectList(std::string name, std::vector<U> T::*field, const Schema<U>& sub,
                      std::string doc) {
-    fields_.push_back(Field{
-        name, doc,
-        [field, sub](const YAML::Node& n, const std::string& file, const std::string& path,
-                     T* out) {
-          if (!n.IsSequence()) return ConfigError(file, n, path, "expected a list");
-          std::vector<U> v(n.size());
-          for (size_t i = 0; i < n.size(); ++i) {
-            absl::Status s = sub.Decode(n[i], file, path + "[" + std::to_string(i) + "]", &v[i]);
-            if (!s.ok()) return s;
-          }
-          out->*field = std::move(v);
-          return absl::OkStatus();
-        },
-        [name, doc, field, sub](const T& d, int indent, std::string* out) {
-          AppendDoc(doc, indent, out);
-          out->append(indent, ' ').append(name).append(":");
-          if ((d.*field).empty()) {
-            out->append(" []\n");
-            out->append(indent, ' ').append("# each item:\n");
-            std::string item;
-            sub.Describe(U{}, indent + 2, &item);
-            out->append(Commented(item, indent));
-            return;
-          }
-          out->append("\n");
-          for (const U& u : d.*field) {
-            std::string item;
-            sub.Describe(u, indent + 2, &item);
-            // Turn the first line's indentation into "- ".
-            size_t first = item.find_first_not_of(' ', 0);
-            if (first != std::string::npos && first >= 2) item[first - 2] = '-';
-            out->append(item);
-          }
-        }});
+    fields_.push_back(Field{name, doc,
+                            [field, sub](const YAML::Node& n, const std::string& file,
+                                         const std::string& path, T* out) {
+                              if (!n.IsSequence())
+                                return ConfigError(file, n, path, "expected a list");
+                              std::vector<U> v(n.size());
+                              for (size_t i = 0; i < n.size(); ++i) {
+                                absl::Status s = sub.Decode(
+                                    n[i], file, path + "[" + std::to_string(i) + "]", &v[i]);
+                                if (!s.ok()) return s;
+                              }
+                              out->*field = std::move(v);
+                              return absl::OkStatus();
+                            },
+                            [name, doc, field, sub](const T& d, int indent, std::string* out) {
+                              AppendDoc(doc, indent, out);
+                              out->append(indent, ' ').append(name).append(":");
+                              if ((d.*field).empty()) {
+                                out->append(" []\n");
+                                out->append(indent, ' ').append("# each item:\n");
+                                std::string item;
+                                sub.Describe(U{}, indent + 2, &item);
+                                out->append(Commented(item, indent));
+                                return;
+                              }
+                              out->append("\n");
+                              for (const U& u : d.*field) {
+                                std::string item;
+                                sub.Describe(u, indent + 2, &item);
+                                // Turn the first line's indentation into "- ".
+                                size_t first = item.find_first_not_of(' ', 0);
+                                if (first != std::string::npos && first >= 2) item[first - 2] = '-';
+                                out->append(item);
+                              }
+                            }});
     return *this;
   }
 
@@ -232,8 +233,8 @@ class Schema {
   absl::Status Decode(const YAML::Node& node, const std::string& file, const std::string& path,
                       T* out) const {
     if (!node || node.IsNull()) return RunChecks(node, file, path, *out);
-    if (!node.IsMap()) return ConfigError(file, node, path.empty() ? "<top>" : path,
-                                          "expected a map of settings");
+    if (!node.IsMap())
+      return ConfigError(file, node, path.empty() ? "<top>" : path, "expected a map of settings");
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
       const Field* f = Find(key);

@@ -23,8 +23,9 @@ void Bridge(gpr_log_func_args* args) {
   // gRPC INFO lines are chatty and not actionable for operators; keep warnings and errors.
   LogLevel level = LogLevel::kDebug;
   if (args->severity == GPR_LOG_SEVERITY_ERROR) level = LogLevel::kWarn;
-  Log(level, "grpc", msg, {{"src", std::string(args->file != nullptr ? args->file : "") + ":" +
-                                       std::to_string(args->line)}});
+  Log(level, "grpc", msg,
+      {{"src",
+        std::string(args->file != nullptr ? args->file : "") + ":" + std::to_string(args->line)}});
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ HttpServer::HttpServer(std::string name, HttpServerOptions options, Registry& re
       server_(std::make_unique<httplib::Server>()) {
   size_t threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_read_timeout(options_.read_timeout_ms / 1000, (options_.read_timeout_ms % 1000) * 1000);
+  server_->set_read_timeout(options_.read_timeout_ms / 1000,
+                            (options_.read_timeout_ms % 1000) * 1000);
   server_->set_write_timeout(options_.write_timeout_ms / 1000,
                              (options_.write_timeout_ms % 1000) * 1000);
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -38,8 +39,9 @@ HttpServer::HttpServer(std::string name, HttpServerOptions options, Registry& re
         if (req.get_header_value("Authorization") != "Bearer " + options_.bearer_token) {
           res.status = 401;
           res.set_header("WWW-Authenticate", "Bearer");
-          res.set_content(R"({"status":"error","errorType":"unauthorized","error":"missing or wrong bearer token"})",
-                          "application/json");
+          res.set_content(
+              R"({"status":"error","errorType":"unauthorized","error":"missing or wrong bearer token"})",
+              "application/json");
           return httplib::Server::HandlerResponse::Handled;
         }
         break;
@@ -51,8 +53,9 @@ HttpServer::HttpServer(std::string name, HttpServerOptions options, Registry& re
     // Bound the label set: unknown paths are folded into "other".
     std::string path = req.matches.empty() ? "other" : req.path;
     if (path.rfind("/api/v1/label/", 0) == 0) path = "/api/v1/label/:name/values";
-    registry_.GetCounter("strata_http_requests_total", "HTTP requests served, by path and code.",
-                         {{"server", name_}, {"path", path}, {"code", std::to_string(res.status)}})
+    registry_
+        .GetCounter("strata_http_requests_total", "HTTP requests served, by path and code.",
+                    {{"server", name_}, {"path", path}, {"code", std::to_string(res.status)}})
         .Inc();
   });
 }

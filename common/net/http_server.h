@@ -21,7 +21,7 @@ namespace strata::common {
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:0";
-  std::string bearer_token;                    // empty = no auth
+  std::string bearer_token;                     // empty = no auth
   std::vector<std::string> protected_prefixes;  // e.g. {"/api/"}
   int64_t read_timeout_ms = 30000;
   int64_t write_timeout_ms = 30000;

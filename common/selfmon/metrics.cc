@@ -41,8 +41,7 @@ std::string FormatPromFloat(double v) {
   return std::string(buf, ptr);
 }
 
-Registry::Family& Registry::GetFamily(const std::string& name, const std::string& help,
-                                      Kind kind) {
+Registry::Family& Registry::GetFamily(const std::string& name, const std::string& help, Kind kind) {
   auto [it, inserted] = families_.try_emplace(name);
   if (inserted) {
     it->second.kind = kind;

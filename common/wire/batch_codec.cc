@@ -97,16 +97,17 @@ void EncodeBatch(const SampleBatch& samples, uint64_t batch_id, const std::strin
 bool DecompressPayload(const v1::Batch& batch, const DecodeLimits& limits, std::string* payload,
                        DecodeError* error) {
   if (batch.payload().size() > limits.max_compressed_bytes) {
-    *error = Error(v1::OVERSIZED, "compressed payload of " + std::to_string(batch.payload().size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(limits.max_compressed_bytes));
+    *error =
+        Error(v1::OVERSIZED, "compressed payload of " + std::to_string(batch.payload().size()) +
+                                 " bytes exceeds the limit of " +
+                                 std::to_string(limits.max_compressed_bytes));
     return false;
   }
   if (batch.uncompressed_size() > limits.max_uncompressed_bytes) {
-    *error = Error(v1::OVERSIZED, "declared uncompressed size of " +
-                                      std::to_string(batch.uncompressed_size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(limits.max_uncompressed_bytes));
+    *error =
+        Error(v1::OVERSIZED,
+              "declared uncompressed size of " + std::to_string(batch.uncompressed_size()) +
+                  " bytes exceeds the limit of " + std::to_string(limits.max_uncompressed_bytes));
     return false;
   }
   switch (batch.compression()) {
@@ -166,9 +167,9 @@ bool SeriesRefTable::Decode(const v1::Batch& batch, DecodedBatch* out, DecodeErr
     out->definitions.emplace_back(def.ref(), std::move(labels));
   }
   if (refs_.size() + new_refs > limits_.max_series_refs) {
-    *error = Error(v1::TOO_MANY_SERIES, "stream would exceed " +
-                                            std::to_string(limits_.max_series_refs) +
-                                            " series refs");
+    *error =
+        Error(v1::TOO_MANY_SERIES,
+              "stream would exceed " + std::to_string(limits_.max_series_refs) + " series refs");
     return false;
   }
   out->series.reserve(payload.samples_size());

@@ -14,8 +14,9 @@ using common::LogLevel;
 
 common::SeriesSample Synthetic(const char* name, const ScrapeTarget& target, int64_t ts,
                                double value) {
-  return common::SeriesSample{common::LabelsBuilder(target.target_labels).Set("__name__", name).Build(),
-                              common::Sample{ts, value}};
+  return common::SeriesSample{
+      common::LabelsBuilder(target.target_labels).Set("__name__", name).Build(),
+      common::Sample{ts, value}};
 }
 
 }  // namespace
@@ -47,9 +48,9 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
       parse_errors_(registry.GetCounter("strata_agent_scrape_parse_errors_total",
                                         "Malformed exposition lines skipped, by job.",
                                         {{"job", config_.job_name}})),
-      scrapes_failed_(registry.GetCounter("strata_agent_scrapes_failed_total",
-                                          "Scrapes that failed (connection, status, timeout, size).",
-                                          {{"job", config_.job_name}})),
+      scrapes_failed_(registry.GetCounter(
+          "strata_agent_scrapes_failed_total",
+          "Scrapes that failed (connection, status, timeout, size).", {{"job", config_.job_name}})),
       scrapes_total_(registry.GetCounter("strata_agent_scrapes_total", "Scrapes attempted.",
                                          {{"job", config_.job_name}})) {}
 
@@ -62,8 +63,8 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
       std::string host;
       int port = 0;
       if (!common::SplitHostPort(addr, &host, &port) || port == 0) {
-        return absl::InvalidArgumentError("scrape job \"" + config_.job_name +
-                                          "\": target \"" + addr + "\" is not host:port");
+        return absl::InvalidArgumentError("scrape job \"" + config_.job_name + "\": target \"" +
+                                          addr + "\" is not host:port");
       }
       common::LabelsBuilder b;
       for (const auto& [k, v] : sc.labels) b.Set(k, v);
@@ -102,8 +103,8 @@ void ScrapeInput::RunTarget(const ScrapeTarget& target, SampleSink& sink) {
   pthread_setname_np(pthread_self(), ("scrape/" + config_.job_name).substr(0, 15).c_str());
   // Spread targets over the interval by a stable hash of the address.
   const int64_t interval = config_.scrape_interval_ms;
-  int64_t offset = static_cast<int64_t>(
-      XXH64(target.address.data(), target.address.size(), 0) % static_cast<uint64_t>(interval));
+  int64_t offset = static_cast<int64_t>(XXH64(target.address.data(), target.address.size(), 0) %
+                                        static_cast<uint64_t>(interval));
   int64_t next = clock_.MonotonicMs() + std::min<int64_t>(offset, 1000);
   while (WaitUntilMs(next)) {
     sink.Push(ScrapeOnce(target));
@@ -133,19 +134,18 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target) {
       {"Accept-Encoding", "gzip"},
       {"X-Prometheus-Scrape-Timeout-Seconds", std::to_string(timeout / 1000.0)},
       {"User-Agent", "strata-agent"}};
-  auto res = client.Get(config_.metrics_path, headers,
-                        [&](const char* data, size_t len) {
-                          if (body.size() + len > static_cast<size_t>(config_.body_size_limit_bytes)) {
-                            failure = "body exceeds body_size_limit";
-                            return false;
-                          }
-                          if (clock_.MonotonicMs() - start > timeout) {
-                            failure = "scrape_timeout exceeded";
-                            return false;
-                          }
-                          body.append(data, len);
-                          return true;
-                        });
+  auto res = client.Get(config_.metrics_path, headers, [&](const char* data, size_t len) {
+    if (body.size() + len > static_cast<size_t>(config_.body_size_limit_bytes)) {
+      failure = "body exceeds body_size_limit";
+      return false;
+    }
+    if (clock_.MonotonicMs() - start > timeout) {
+      failure = "scrape_timeout exceeded";
+      return false;
+    }
+    body.append(data, len);
+    return true;
+  });
   const double duration_s = static_cast<double>(clock_.MonotonicMs() - start) / 1000.0;
   if (failure.empty()) {
     if (!res) {

@@ -24,7 +24,7 @@
 namespace strata::agent::scrape {
 
 struct ScrapeTarget {
-  std::string address;  // host:port
+  std::string address;           // host:port
   common::Labels target_labels;  // job, instance and static labels
 };
 

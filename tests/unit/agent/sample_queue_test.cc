@@ -10,8 +10,8 @@ namespace {
 common::SampleBatch Batch(int n, int64_t t0) {
   common::SampleBatch out;
   for (int i = 0; i < n; ++i) {
-    out.push_back(common::SeriesSample{common::Labels{{"__name__", "m"}},
-                                       common::Sample{t0 + i, 1.0}});
+    out.push_back(
+        common::SeriesSample{common::Labels{{"__name__", "m"}}, common::Sample{t0 + i, 1.0}});
   }
   return out;
 }

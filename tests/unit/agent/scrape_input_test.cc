@@ -41,7 +41,7 @@ class ScrapeInputTest : public ::testing::Test {
   void SetUp() override {
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    while (!server_.is_running()) std::this_thread::yield();  // polled, not slept
   }
   void TearDown() override {
     server_.stop();
@@ -52,7 +52,8 @@ class ScrapeInputTest : public ::testing::Test {
     c.job_name = "test";
     c.scrape_interval_ms = 60000;
     c.scrape_timeout_ms = 2000;
-    c.static_configs.push_back(StaticConfig{{"127.0.0.1:" + std::to_string(port_)}, {{"env", "t"}}});
+    c.static_configs.push_back(
+        StaticConfig{{"127.0.0.1:" + std::to_string(port_)}, {{"env", "t"}}});
     return c;
   }
   httplib::Server server_;
@@ -83,9 +84,8 @@ TEST_F(ScrapeInputTest, MalformedLineIsCountedAndTheRestKept) {
 }
 
 TEST_F(ScrapeInputTest, FailedScrapeReportsUpZero) {
-  server_.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 500;
-  });
+  server_.Get("/metrics",
+              [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
   ScrapeInput input(Config(), clock_, registry_);
   RecordingSink sink;
   ASSERT_TRUE(input.Start(sink).ok());

@@ -23,7 +23,8 @@ TEST(DurationTest, ParsesUnitsAndCompounds) {
 
 TEST(DurationTest, RejectsMalformed) {
   int64_t ms = 0;
-  for (const char* bad : {"", "15", "s", "1.5s", "5m1h", "1s1s", "-1s", "1x", "99999999999999999999y"}) {
+  for (const char* bad :
+       {"", "15", "s", "1.5s", "5m1h", "1s1s", "-1s", "1x", "99999999999999999999y"}) {
     EXPECT_FALSE(ParseDurationMs(bad, &ms)) << bad;
   }
 }

@@ -12,7 +12,8 @@ SampleBatch MakeSamples(int series, int per_series, int64_t t0 = 1700000000000) 
   for (int p = 0; p < per_series; ++p) {
     for (int s = 0; s < series; ++s) {
       out.push_back(SeriesSample{
-          Labels{{"__name__", "node_cpu_seconds_total"}, {"cpu", std::to_string(s)}, {"mode", "idle"}},
+          Labels{
+              {"__name__", "node_cpu_seconds_total"}, {"cpu", std::to_string(s)}, {"mode", "idle"}},
           Sample{t0 + p * 15000, 1000.5 * s + p}});
     }
   }

@@ -1,0 +1,392 @@
+#include "collector/api/query_api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "collector/api/time_param.h"
+#include "collector/query/selector_parser.h"
+#include "common/model/names.h"
+#include "common/selfmon/metrics.h"
+
+namespace strata::collector::api {
+namespace {
+
+constexpr int kStatusBadData = 400;
+constexpr int kStatusExecution = 422;
+
+// The bodies are written by hand rather than through a JSON library so numbers come out exactly
+// as Prometheus writes them ("1700000000.500" for timestamps, "0.00001" for values) and strings
+// are escaped like Go's encoding/json, which makes our responses byte-comparable with golden
+// Prometheus output.
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the byte does not start one.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len;
+  uint32_t min_cp;
+  uint32_t cp;
+  if (b0 < 0x80) return 1;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2, min_cp = 0x80, cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, min_cp = 0x800, cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, min_cp = 0x10000, cp = b0 & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+// A JSON string literal escaped as Go's encoding/json does: control characters, the HTML
+// characters < > &, U+2028/U+2029, and invalid UTF-8 (as U+FFFD).
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        default:
+          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            out.append("\\u00").push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8Length(s, i);
+    if (len == 0) {
+      out.append("\\ufffd");
+      ++i;
+      continue;
+    }
+    const std::string_view seq = s.substr(i, len);
+    if (seq == "\xE2\x80\xA8") {
+      out.append("\\u2028");
+    } else if (seq == "\xE2\x80\xA9") {
+      out.append("\\u2029");
+    } else {
+      out.append(seq);
+    }
+    i += len;
+  }
+  out.push_back('"');
+}
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  AppendJsonString(out, s);
+  return out;
+}
+
+// Seconds as Prometheus writes timestamps: integer seconds, then "." and exactly three digits
+// when there is a millisecond part.
+void AppendTimestamp(std::string& out, int64_t ms) {
+  uint64_t abs_ms = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    out.push_back('-');
+    abs_ms = 0 - abs_ms;
+  }
+  out.append(std::to_string(abs_ms / 1000));
+  if (const uint64_t fraction = abs_ms % 1000; fraction != 0) {
+    out.push_back('.');
+    if (fraction < 100) out.push_back('0');
+    if (fraction < 10) out.push_back('0');
+    out.append(std::to_string(fraction));
+  }
+}
+
+// A sample value as Prometheus' API writes it: NaN/+Inf/-Inf, exponent form below 1e-6 and from
+// 1e21 on, plain decimal otherwise; always the shortest form that round-trips.
+std::string FormatSampleValue(double v) {
+  if (!std::isfinite(v)) return common::FormatPromFloat(v);
+  const double abs = std::fabs(v);
+  const auto format = (abs != 0 && (abs < 1e-6 || abs >= 1e21)) ? std::chars_format::scientific
+                                                                : std::chars_format::fixed;
+  char buf[512];  // fixed form of doubles below 1e21 needs at most ~330 characters
+  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, format);
+  if (ec != std::errc()) return common::FormatPromFloat(v);
+  return std::string(buf, ptr);
+}
+
+void AppendLabels(std::string& out, const common::Labels& labels) {
+  out.push_back('{');
+  bool first = true;
+  for (const common::Label& l : labels) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, l.name);
+    out.push_back(':');
+    AppendJsonString(out, l.value);
+  }
+  out.push_back('}');
+}
+
+std::string StringArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(out, values[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+ApiResponse Error(int status, std::string_view error_type, std::string_view message) {
+  return ApiResponse{status, "{\"status\":\"error\",\"errorType\":" + JsonString(error_type) +
+                                 ",\"error\":" + JsonString(message) + "}"};
+}
+
+ApiResponse BadData(std::string_view message) { return Error(kStatusBadData, "bad_data", message); }
+
+ApiResponse InvalidParam(std::string_view param, std::string_view message) {
+  return BadData("invalid parameter \"" + std::string(param) + "\": " + std::string(message));
+}
+
+ApiResponse Execution(std::string_view message) {
+  return Error(kStatusExecution, "execution", message);
+}
+
+// `data_json` is already-serialized JSON.
+ApiResponse Success(std::string_view data_json, bool truncated = false) {
+  std::string body = "{\"status\":\"success\",\"data\":";
+  body.append(data_json);
+  if (truncated) body.append(",\"warnings\":[\"results truncated due to limit\"]");
+  body.push_back('}');
+  return ApiResponse{200, std::move(body)};
+}
+
+const std::string* FirstParam(const ApiRequest& request, const std::string& name) {
+  auto it = request.params.lower_bound(name);
+  if (it == request.params.end() || it->first != name) return nullptr;
+  return &it->second;
+}
+
+std::vector<std::string> AllParams(const ApiRequest& request, const std::string& name) {
+  std::vector<std::string> out;
+  auto [first, last] = request.params.equal_range(name);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+// The parameters shared by the series and label endpoints.
+struct RangeParams {
+  std::vector<std::vector<LabelMatcher>> match_sets;
+  int64_t start_ms = kMinTimeMs;
+  int64_t end_ms = kMaxTimeMs;
+  uint64_t limit = 0;  // 0: no limit
+};
+
+// Parses match[], start, end and limit; on failure fills `error` and returns false.
+bool ParseRangeParams(const ApiRequest& request, RangeParams& out, ApiResponse& error) {
+  for (const std::string& selector : AllParams(request, "match[]")) {
+    auto matchers = ParseSeriesSelector(selector);
+    if (!matchers.ok()) {
+      error = InvalidParam("match[]", std::string(matchers.status().message()));
+      return false;
+    }
+    out.match_sets.push_back(*std::move(matchers));
+  }
+  for (auto [name, target] : {std::pair<const char*, int64_t*>{"start", &out.start_ms},
+                              std::pair<const char*, int64_t*>{"end", &out.end_ms}}) {
+    const std::string* text = FirstParam(request, name);
+    if (text == nullptr || text->empty()) continue;
+    auto t = ParseTimeParam(*text);
+    if (!t.ok()) {
+      error = InvalidParam(name, std::string(t.status().message()));
+      return false;
+    }
+    *target = *t;
+  }
+  if (out.end_ms < out.start_ms) {
+    error = BadData("end timestamp must not be before start time");
+    return false;
+  }
+  if (const std::string* text = FirstParam(request, "limit"); text != nullptr && !text->empty()) {
+    int64_t limit = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || end != text->data() + text->size()) {
+      error = InvalidParam("limit", "cannot parse " + Quote(*text) + " to a valid limit");
+      return false;
+    }
+    if (limit < 0) {
+      error = InvalidParam("limit", "limit must be non-negative");
+      return false;
+    }
+    out.limit = static_cast<uint64_t>(limit);  // 0 disables the limit, as in Prometheus
+  }
+  return true;
+}
+
+// Applies `limit` to a sorted result; returns true when it truncated.
+template <typename T>
+bool Truncate(std::vector<T>& values, uint64_t limit) {
+  if (limit == 0 || values.size() <= limit) return false;
+  values.resize(limit);
+  return true;
+}
+
+// Union of label names or values over the match[] sets (all series when there are none).
+template <typename Fetch>
+absl::StatusOr<std::vector<std::string>> UnionStrings(const RangeParams& params, Fetch&& fetch) {
+  if (params.match_sets.empty()) return fetch(std::vector<LabelMatcher>{});
+  std::set<std::string> merged;
+  for (const auto& matchers : params.match_sets) {
+    auto part = fetch(matchers);
+    if (!part.ok()) return part.status();
+    merged.insert(part->begin(), part->end());
+  }
+  return std::vector<std::string>(merged.begin(), merged.end());
+}
+
+ApiResponse StringListResponse(absl::StatusOr<std::vector<std::string>> values, uint64_t limit) {
+  if (!values.ok()) return Execution(std::string(values.status().message()));
+  const bool truncated = Truncate(*values, limit);
+  return Success(StringArray(*values), truncated);
+}
+
+}  // namespace
+
+QueryApi::QueryApi(StorageReader& storage, const common::Clock& clock, QueryApiOptions options)
+    : storage_(storage), clock_(clock), options_(options) {}
+
+ApiResponse QueryApi::InstantQuery(const ApiRequest& request) const {
+  const std::string* query = FirstParam(request, "query");
+  auto matchers = ParseSeriesSelector(query == nullptr ? std::string_view() : *query);
+  if (!matchers.ok()) return InvalidParam("query", std::string(matchers.status().message()));
+
+  int64_t t = clock_.NowMs();
+  if (const std::string* text = FirstParam(request, "time"); text != nullptr && !text->empty()) {
+    auto parsed = ParseTimeParam(*text);
+    if (!parsed.ok()) return InvalidParam("time", std::string(parsed.status().message()));
+    t = *parsed;
+  }
+
+  // The lookback window is left-open: a sample exactly lookback_delta_ms old no longer counts.
+  auto selected = storage_.Select(*matchers, t - options_.lookback_delta_ms + 1, t);
+  if (!selected.ok()) return Execution(std::string(selected.status().message()));
+  if (selected->size() > static_cast<uint64_t>(options_.max_series)) {
+    return Execution("query selected " + std::to_string(selected->size()) +
+                     " series, more than the limit of " + std::to_string(options_.max_series));
+  }
+
+  std::string data = R"({"resultType":"vector","result":[)";
+  bool first = true;
+  for (const SeriesData& series : *selected) {
+    if (series.samples.empty()) continue;
+    const common::Sample& latest = series.samples.back();
+    if (common::IsStaleNaN(latest.value)) continue;  // the series ended inside the window
+    if (!first) data.push_back(',');
+    first = false;
+    data.append(R"({"metric":)");
+    AppendLabels(data, series.labels);
+    // Prometheus stamps an instant-vector selector result with the evaluation time, not the
+    // sample's own timestamp.
+    data.append(R"(,"value":[)");
+    AppendTimestamp(data, t);
+    data.push_back(',');
+    AppendJsonString(data, FormatSampleValue(latest.value));
+    data.append("]}");
+  }
+  data.append("]}");
+  return Success(data);
+}
+
+ApiResponse QueryApi::Series(const ApiRequest& request) const {
+  RangeParams params;
+  ApiResponse error;
+  if (!ParseRangeParams(request, params, error)) return error;
+  if (params.match_sets.empty()) return BadData("no match[] parameter provided");
+
+  std::vector<common::Labels> series;
+  for (const auto& matchers : params.match_sets) {
+    auto part = storage_.Series(matchers, params.start_ms, params.end_ms);
+    if (!part.ok()) return Execution(std::string(part.status().message()));
+    series.insert(series.end(), std::make_move_iterator(part->begin()),
+                  std::make_move_iterator(part->end()));
+  }
+  std::sort(series.begin(), series.end());
+  series.erase(std::unique(series.begin(), series.end()), series.end());
+
+  const auto max_series = static_cast<uint64_t>(options_.max_series);
+  if (series.size() > max_series && (params.limit == 0 || params.limit > max_series)) {
+    return Execution("query selected " + std::to_string(series.size()) +
+                     " series, more than the limit of " + std::to_string(max_series));
+  }
+  const bool truncated = Truncate(series, params.limit);
+  std::string data = "[";
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (i > 0) data.push_back(',');
+    AppendLabels(data, series[i]);
+  }
+  data.push_back(']');
+  return Success(data, truncated);
+}
+
+ApiResponse QueryApi::LabelNames(const ApiRequest& request) const {
+  RangeParams params;
+  ApiResponse error;
+  if (!ParseRangeParams(request, params, error)) return error;
+  return StringListResponse(UnionStrings(params,
+                                         [&](const std::vector<LabelMatcher>& matchers) {
+                                           return storage_.LabelNames(matchers, params.start_ms,
+                                                                      params.end_ms);
+                                         }),
+                            params.limit);
+}
+
+ApiResponse QueryApi::LabelValues(const std::string& name, const ApiRequest& request) const {
+  if (!common::IsValidLabelName(name)) return BadData("invalid label name: " + Quote(name));
+  RangeParams params;
+  ApiResponse error;
+  if (!ParseRangeParams(request, params, error)) return error;
+  return StringListResponse(UnionStrings(params,
+                                         [&](const std::vector<LabelMatcher>& matchers) {
+                                           return storage_.LabelValues(
+                                               name, matchers, params.start_ms, params.end_ms);
+                                         }),
+                            params.limit);
+}
+
+}  // namespace strata::collector::api
