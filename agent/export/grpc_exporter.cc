@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <random>
 
 #include "common/base/log.h"
@@ -131,8 +132,15 @@ void GrpcExporter::RunSession() {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options_.address, grpc::SslCredentials(ssl), args);
-  auto deadline =
-      std::chrono::system_clock::now() + std::chrono::milliseconds(options_.connect_timeout_ms);
+  int64_t connect_ms = options_.connect_timeout_ms;
+  {
+    // While draining for shutdown, never wait past the flush deadline.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_requested_) {
+      connect_ms = std::clamp<int64_t>(drain_deadline_ms_ - clock_.MonotonicMs(), 0, connect_ms);
+    }
+  }
+  auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(connect_ms);
   if (!channel->WaitForConnected(deadline)) {
     connect_failures_.Inc();
     Log(LogLevel::kWarn, kComponent, "cannot connect to collector",

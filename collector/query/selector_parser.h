@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "collector/query/matcher.h"
+#include "collector/storage/label_matcher.h"
 
 namespace strata::collector {
 

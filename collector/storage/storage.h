@@ -15,7 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "collector/query/matcher.h"
+#include "collector/storage/label_matcher.h"
 #include "common/model/labels.h"
 #include "common/model/sample.h"
 

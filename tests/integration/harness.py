@@ -119,10 +119,10 @@ def write_yaml(path, text):
 
 
 class Collector:
-    def __init__(self, tmp, certs, extra=""):
+    def __init__(self, tmp, certs, extra="", grpc_listen="127.0.0.1:0"):
         cfg = write_yaml(tmp / "collector.yaml", f"""
 http_listen: 127.0.0.1:0
-grpc_listen: 127.0.0.1:0
+grpc_listen: {grpc_listen}
 data_dir: {tmp}/data
 tls:
   ca_file: {certs}/ca.pem
@@ -130,6 +130,7 @@ tls:
   key_file: {certs}/collector-key.pem
 {extra}
 """)
+        self.started_ms = time.time() * 1000
         self.process = Process("collector", [COLLECTOR_BIN, "--config", cfg],
                                str(tmp / "collector.log"))
         self.http = "http://" + self.process.listen_addr("http")

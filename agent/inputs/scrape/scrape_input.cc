@@ -44,7 +44,6 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
                          common::Registry& registry)
     : config_(std::move(config)),
       clock_(clock),
-      registry_(registry),
       parse_errors_(registry.GetCounter("strata_agent_scrape_parse_errors_total",
                                         "Malformed exposition lines skipped, by job.",
                                         {{"job", config_.job_name}})),

@@ -51,7 +51,6 @@ class ScrapeInput final : public Input {
 
   ScrapeConfig config_;
   const common::Clock& clock_;
-  common::Registry& registry_;
   common::Counter& parse_errors_;
   common::Counter& scrapes_failed_;
   common::Counter& scrapes_total_;

@@ -3,7 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "collector/query/matcher.h"
+#include "collector/storage/label_matcher.h"
 #include "collector/storage/memory/memory_store.h"
 
 namespace strata::collector {

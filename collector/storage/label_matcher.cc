@@ -1,4 +1,4 @@
-#include "collector/query/matcher.h"
+#include "collector/storage/label_matcher.h"
 
 namespace strata::collector {
 

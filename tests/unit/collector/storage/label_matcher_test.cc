@@ -1,4 +1,4 @@
-#include "collector/query/matcher.h"
+#include "collector/storage/label_matcher.h"
 
 #include <gtest/gtest.h>
 
