@@ -105,8 +105,9 @@ void ScrapeInput::RunTarget(const ScrapeTarget& target, SampleSink& sink) {
   int64_t offset = static_cast<int64_t>(XXH64(target.address.data(), target.address.size(), 0) %
                                         static_cast<uint64_t>(interval));
   int64_t next = clock_.MonotonicMs() + std::min<int64_t>(offset, 1000);
+  TargetState state;
   while (WaitUntilMs(next)) {
-    sink.Push(ScrapeOnce(target));
+    sink.Push(ScrapeOnce(target, &state));
     next += interval;
     // After a long stall (suspend, overload) skip missed ticks instead of bursting.
     int64_t now = clock_.MonotonicMs();
@@ -114,7 +115,7 @@ void ScrapeInput::RunTarget(const ScrapeTarget& target, SampleSink& sink) {
   }
 }
 
-common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target) {
+common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetState* state) {
   scrapes_total_.Inc();
   const int64_t ts = clock_.NowMs();
   const int64_t start = clock_.MonotonicMs();
@@ -156,16 +157,22 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target) {
   common::SampleBatch out;
   if (!failure.empty()) {
     scrapes_failed_.Inc();
-    Log(LogLevel::kDebug, "scrape", "scrape failed",
+    Log(state->up ? LogLevel::kWarn : LogLevel::kDebug, "scrape", "scrape failed",
         {{"job", config_.job_name}, {"target", target.address}, {"error", failure}});
+    state->up = false;
     out.push_back(Synthetic("up", target, ts, 0));
     out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
     out.push_back(Synthetic("scrape_samples_scraped", target, ts, 0));
     return out;
   }
+  if (!state->up) {
+    Log(LogLevel::kInfo, "scrape", "target is up again",
+        {{"job", config_.job_name}, {"target", target.address}});
+    state->up = true;
+  }
   ParseResult parsed = ParseTextExposition(body);
-  if (parsed.error_count > 0) {
-    parse_errors_.Inc(static_cast<double>(parsed.error_count));
+  parse_errors_.Inc(static_cast<double>(parsed.error_count));
+  if (parsed.error_count > 0 && parsed.error_count != state->parse_errors) {
     const ParseError& first = parsed.errors.front();
     Log(LogLevel::kWarn, "scrape", "skipped malformed exposition lines",
         {{"job", config_.job_name},
@@ -174,6 +181,7 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target) {
          {"first_line", first.line},
          {"first_error", first.message}});
   }
+  state->parse_errors = parsed.error_count;
   AppendTargetSamples(parsed, target, config_, ts, &out);
   out.push_back(Synthetic("up", target, ts, 1));
   out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));

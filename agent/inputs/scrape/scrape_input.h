@@ -45,8 +45,14 @@ class ScrapeInput final : public Input {
 
  private:
   void RunTarget(const ScrapeTarget& target, SampleSink& sink);
+  // What the previous scrape of a target saw, so that logs report changes (target went down,
+  // came back, started serving bad lines) instead of repeating every interval.
+  struct TargetState {
+    bool up = true;
+    uint64_t parse_errors = 0;
+  };
   // Performs one scrape; returns the samples to push (including synthetic series).
-  common::SampleBatch ScrapeOnce(const ScrapeTarget& target);
+  common::SampleBatch ScrapeOnce(const ScrapeTarget& target, TargetState* state);
   bool WaitUntilMs(int64_t monotonic_ms);  // false when stopping
 
   ScrapeConfig config_;
