@@ -19,7 +19,13 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
              "largest declared uncompressed batch size accepted", 1024, 1LL << 31)
         .Int("max_series_per_stream", &IngestConfig::max_series_per_stream,
              "series refs one agent stream may define", 1, 1LL << 30)
-        .Int("max_streams", &IngestConfig::max_streams, "agent streams served at once", 1, 65536);
+        .Int("max_streams", &IngestConfig::max_streams, "agent streams served at once", 1, 65536)
+        .Int("remote_write_max_body_bytes", &IngestConfig::remote_write_max_body_bytes,
+             "largest compressed Prometheus remote-write body accepted (413 beyond)", 1024,
+             1LL << 30)
+        .Int("remote_write_max_uncompressed_bytes",
+             &IngestConfig::remote_write_max_uncompressed_bytes,
+             "largest decompressed remote-write request accepted (413 beyond)", 1024, 1LL << 31);
     common::Schema<StorageConfig> storage;
     storage
         .DurationMs("retention", &StorageConfig::retention_ms,

@@ -21,6 +21,8 @@ struct IngestConfig {
   int64_t max_uncompressed_bytes = 64 << 20;
   int64_t max_series_per_stream = 1 << 20;
   int64_t max_streams = 256;
+  int64_t remote_write_max_body_bytes = 32 << 20;
+  int64_t remote_write_max_uncompressed_bytes = 128 << 20;
 };
 
 struct StorageConfig {

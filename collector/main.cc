@@ -1,6 +1,7 @@
 // strata-collector: builds the stages from config, connects them, runs until SIGTERM/SIGINT.
 //
-//   agents --mTLS gRPC--> IngestService --> MemoryStore <-- QueryApi <-- HTTP
+//   agents --mTLS gRPC--> IngestService ---.
+//   Prometheus remote write (HTTP) -----------> MemoryStore <-- QueryApi <-- HTTP
 //
 // Shutdown: readiness turns false, the gRPC server stops accepting and lets open batches finish
 // (bounded), the HTTP server stops, then the process exits.
@@ -19,6 +20,7 @@
 #include "collector/api/query_api.h"
 #include "collector/collector_cli.h"
 #include "collector/ingest/ingest_service.h"
+#include "collector/ingest/remote_write/remote_write_handler.h"
 #include "collector/storage/memory/memory_store.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
@@ -168,13 +170,20 @@ int Run(int argc, char** argv) {
   query_options.lookback_delta_ms = config.query.lookback_delta_ms;
   query_options.max_series = config.query.max_series;
   api::QueryApi query_api(store, clock, query_options);
+  ingest::RemoteWriteOptions rw_options;
+  rw_options.max_body_bytes = static_cast<uint64_t>(config.ingest.remote_write_max_body_bytes);
+  rw_options.max_uncompressed_bytes =
+      static_cast<uint64_t>(config.ingest.remote_write_max_uncompressed_bytes);
+  ingest::RemoteWriteHandler remote_write(rw_options, store, registry);
   std::atomic<bool> ready{false};
   common::HttpServerOptions http_options;
   http_options.listen = config.http_listen;
+  // httplib answers 413 before buffering a body over this.
+  http_options.max_body_bytes = static_cast<size_t>(config.ingest.remote_write_max_body_bytes);
   http_options.bearer_token = bearer_token;
   http_options.protected_prefixes = {"/api/"};
   common::HttpServer http("collector", http_options, registry);
-  RegisterHttpRoutes(http.server(), query_api, registry, ready);
+  RegisterHttpRoutes(http.server(), query_api, remote_write, registry, ready);
   absl::StatusOr<std::string> http_addr = http.Listen();
   if (!http_addr.ok()) {
     Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));

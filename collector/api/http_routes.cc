@@ -18,7 +18,8 @@ void Reply(const api::ApiResponse& r, httplib::Response& res) {
 }  // namespace
 
 void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
-                        const common::Registry& registry, const std::atomic<bool>& ready) {
+                        ingest::RemoteWriteHandler& remote_write, const common::Registry& registry,
+                        const std::atomic<bool>& ready) {
   auto query = [&query_api](const httplib::Request& req, httplib::Response& res) {
     Reply(query_api.InstantQuery(ToApiRequest(req)), res);
   };
@@ -38,6 +39,13 @@ void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
              [&query_api](const httplib::Request& req, httplib::Response& res) {
                Reply(query_api.LabelValues(req.matches[1].str(), ToApiRequest(req)), res);
              });
+  server.Post("/api/v1/write", [&remote_write](const httplib::Request& req,
+                                               httplib::Response& res) {
+    ingest::RemoteWriteResult r = remote_write.Handle(
+        req.body, req.get_header_value("Content-Encoding"), req.get_header_value("Content-Type"));
+    res.status = r.http_status;
+    if (!r.error_message.empty()) res.set_content(r.error_message + "\n", "text/plain");
+  });
   server.Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {
     res.set_content(registry.Render(), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -1,19 +1,22 @@
 #pragma once
 
 // Wires the collector's HTTP endpoints onto an httplib server: the Prometheus query API
-// (GET and form-encoded POST), /metrics (our own counters), /healthz and /-/ready.
+// (GET and form-encoded POST), Prometheus remote write (POST /api/v1/write), /metrics (our own
+// counters), /healthz and /-/ready.
 
 #include <httplib.h>
 
 #include <atomic>
 
 #include "collector/api/query_api.h"
+#include "collector/ingest/remote_write/remote_write_handler.h"
 #include "common/selfmon/metrics.h"
 
 namespace strata::collector {
 
 // `ready` turns true once ingest and storage are up and false when shutdown begins.
 void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
-                        const common::Registry& registry, const std::atomic<bool>& ready);
+                        ingest::RemoteWriteHandler& remote_write, const common::Registry& registry,
+                        const std::atomic<bool>& ready);
 
 }  // namespace strata::collector

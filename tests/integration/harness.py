@@ -223,3 +223,28 @@ class NodeExporter:
 
     def stop(self):
         return self.process.stop()
+
+
+class VmAgent:
+    """A real vmagent scraping `targets` and remote-writing to `write_url`."""
+
+    def __init__(self, tmp, targets, write_url, interval="1s"):
+        scrape = write_yaml(tmp / "vmagent-scrape.yml", f"""
+scrape_configs:
+  - job_name: vm-node
+    scrape_interval: {interval}
+    static_configs:
+      - targets: {json.dumps(targets)}
+""")
+        self.port = free_port()
+        self.process = Process("vmagent", [
+            "/usr/bin/vmagent", f"-httpListenAddr=127.0.0.1:{self.port}",
+            f"-promscrape.config={scrape}", f"-remoteWrite.url={write_url}",
+            f"-remoteWrite.tmpDataPath={tmp}/vmagent-data", "-remoteWrite.flushInterval=500ms",
+            "-loggerLevel=WARN"], str(tmp / "vmagent.log"))
+
+    def metrics(self):
+        return parse_metrics(http_get(f"http://127.0.0.1:{self.port}/metrics")[1])
+
+    def stop(self):
+        return self.process.stop()
