@@ -29,11 +29,26 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
     common::Schema<StorageConfig> storage;
     storage
         .DurationMs("retention", &StorageConfig::retention_ms,
-                    "how long raw samples are kept in memory", 60000)
+                    "how long raw samples are kept in the hot tier", 60000)
+        .String("fsync", &StorageConfig::fsync,
+                "always: a batch is acknowledged once fsynced to the WAL; interval: once written, "
+                "fsynced every fsync_interval (a machine crash may lose that window)")
+        .DurationMs("fsync_interval", &StorageConfig::fsync_interval_ms,
+                    "WAL fsync period when fsync is interval", 1)
+        .Int("wal_segment_size", &StorageConfig::wal_segment_size_bytes,
+             "WAL segment file size in bytes", 1 << 20, 1LL << 30)
+        .Int("max_samples_per_chunk", &StorageConfig::max_samples_per_chunk,
+             "samples per compressed chunk before a new one is cut", 16, 65535)
         .DurationMs("out_of_order_window", &StorageConfig::out_of_order_window_ms,
                     "how far behind a series' newest sample a late sample is still accepted")
         .Int("max_series", &StorageConfig::max_series,
-             "series stored at most; new series beyond it are rejected and counted", 1);
+             "series stored at most; new series beyond it are rejected and counted", 1)
+        .Check([](const StorageConfig& c) -> std::string {
+          if (c.fsync != "always" && c.fsync != "interval") {
+            return "fsync must be always or interval";
+          }
+          return "";
+        });
     common::Schema<QueryConfig> query;
     query
         .DurationMs("lookback_delta", &QueryConfig::lookback_delta_ms,
@@ -41,7 +56,8 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
         .Int("max_series", &QueryConfig::max_series, "series one query may return", 1);
     common::Schema<CollectorConfig> s;
     s.String("log_level", &CollectorConfig::log_level, "debug, info, warn or error")
-        .String("data_dir", &CollectorConfig::data_dir, "directory for the collector's data")
+        .String("data_dir", &CollectorConfig::data_dir,
+                "directory for the collector's data (the hot tier's WAL is in data_dir/hot/wal)")
         .String("http_listen", &CollectorConfig::http_listen,
                 "address of the HTTP API, /metrics and health endpoints (port 0 = any free port)")
         .String("grpc_listen", &CollectorConfig::grpc_listen,
@@ -50,7 +66,8 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
                 "file holding a bearer token required on /api/ (empty = no auth)")
         .Object("tls", &CollectorConfig::tls, tls, "mutual TLS for agent connections")
         .Object("ingest", &CollectorConfig::ingest, ingest, "limits of the agent ingest path")
-        .Object("storage", &CollectorConfig::storage, storage, "in-memory sample store")
+        .Object("storage", &CollectorConfig::storage, storage,
+                "hot tier: WAL-backed compressed chunks")
         .Object("query", &CollectorConfig::query, query, "query API")
         .Check([](const CollectorConfig& c) -> std::string {
           common::LogLevel l;

@@ -1,7 +1,7 @@
 // strata-collector: builds the stages from config, connects them, runs until SIGTERM/SIGINT.
 //
 //   agents --mTLS gRPC--> IngestService ---.
-//   Prometheus remote write (HTTP) -----------> MemoryStore <-- QueryApi <-- HTTP
+//   Prometheus remote write (HTTP) -----------> hot::Head (WAL + chunks) <-- QueryApi <-- HTTP
 //
 // Shutdown: readiness turns false, the gRPC server stops accepting and lets open batches finish
 // (bounded), the HTTP server stops, then the process exits.
@@ -21,7 +21,7 @@
 #include "collector/collector_cli.h"
 #include "collector/ingest/ingest_service.h"
 #include "collector/ingest/remote_write/remote_write_handler.h"
-#include "collector/storage/memory/memory_store.h"
+#include "collector/storage/hot/head/head.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
@@ -41,7 +41,7 @@ constexpr char kComponent[] = "collector";
 // Drops samples past retention once a minute; stops promptly.
 class RetentionLoop {
  public:
-  RetentionLoop(MemoryStore& store, const common::Clock& clock, int64_t retention_ms)
+  RetentionLoop(hot::Head& store, const common::Clock& clock, int64_t retention_ms)
       : store_(store), clock_(clock), retention_ms_(retention_ms), thread_([this] { Run(); }) {}
   ~RetentionLoop() {
     {
@@ -60,7 +60,7 @@ class RetentionLoop {
       store_.DropBefore(clock_.NowMs() - retention_ms_);
     }
   }
-  MemoryStore& store_;
+  hot::Head& store_;
   const common::Clock& clock_;
   int64_t retention_ms_;
   std::mutex mu_;
@@ -121,15 +121,23 @@ int Run(int argc, char** argv) {
         {{"detail", detail}});
   });
 
-  MemoryStoreOptions store_options;
-  store_options.retention_ms = config.storage.retention_ms;
-  store_options.out_of_order_window_ms = config.storage.out_of_order_window_ms;
-  store_options.max_series = config.storage.max_series;
-  MemoryStore store(store_options);
-  registry.SetGaugeFunc("strata_collector_storage_series", "Series held in memory.", {},
-                        [&store] { return static_cast<double>(store.NumSeries()); });
-  registry.SetGaugeFunc("strata_collector_storage_samples", "Samples held in memory.", {},
-                        [&store] { return static_cast<double>(store.NumSamples()); });
+  hot::HeadOptions head_options;
+  head_options.dir = config.data_dir + "/hot";
+  head_options.wal.fsync =
+      config.storage.fsync == "always" ? hot::FsyncPolicy::kAlways : hot::FsyncPolicy::kInterval;
+  head_options.wal.sync_interval_ms = config.storage.fsync_interval_ms;
+  head_options.wal.segment_size_bytes =
+      static_cast<uint64_t>(config.storage.wal_segment_size_bytes);
+  head_options.out_of_order_window_ms = config.storage.out_of_order_window_ms;
+  head_options.max_series = config.storage.max_series;
+  head_options.max_samples_per_chunk = static_cast<int>(config.storage.max_samples_per_chunk);
+  absl::StatusOr<std::unique_ptr<hot::Head>> head = hot::Head::Open(head_options, registry);
+  if (!head.ok()) {
+    Log(LogLevel::kError, kComponent, "cannot open the hot tier",
+        {{"dir", head_options.dir}, {"error", std::string(head.status().message())}});
+    return 1;
+  }
+  hot::Head& store = **head;
   RetentionLoop retention(store, clock, config.storage.retention_ms);
 
   IngestOptions ingest_options;
@@ -201,6 +209,10 @@ int Run(int argc, char** argv) {
   ready.store(false);
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   http.Stop();
+  if (absl::Status s = store.Close(); !s.ok()) {
+    Log(LogLevel::kError, kComponent, "closing the WAL failed",
+        {{"error", std::string(s.message())}});
+  }
   Log(LogLevel::kInfo, kComponent, "stopped");
   return 0;
 }

@@ -74,23 +74,25 @@ v1::CollectorMessage IngestService::HandleBatch(const v1::Batch& batch,
     r->set_message(error.message);
     return reply;
   }
-  AppendResult total;
+  std::vector<SeriesAppend> appends;
+  appends.reserve(decoded.series.size());
   for (const common::wire::DecodedSeries& s : decoded.series) {
-    absl::StatusOr<AppendResult> res = appender_.Append(*s.labels, s.samples);
-    if (!res.ok()) {
-      // Storage refuses writes altogether: nothing is acknowledged, the agent retries the batch.
-      CountReject(v1::UNAVAILABLE);
-      v1::Reject* r = reply.mutable_reject();
-      r->set_batch_id(batch.batch_id());
-      r->set_reason(v1::UNAVAILABLE);
-      r->set_message(std::string(res.status().message()));
-      return reply;
-    }
-    total.accepted += res->accepted;
-    total.duplicates += res->duplicates;
-    total.out_of_bounds += res->out_of_bounds;
-    total.series_limited += res->series_limited;
+    appends.push_back(SeriesAppend{s.labels.get(), &s.samples});
   }
+  absl::StatusOr<AppendResult> appended = appender_.AppendBatch(appends);
+  if (!appended.ok()) {
+    // Storage refuses writes (e.g. the WAL cannot be written): nothing is acknowledged and the
+    // agent retries the batch later.
+    CountReject(v1::UNAVAILABLE);
+    Log(common::LogLevel::kWarn, "ingest", "storage refused batch",
+        {{"agent", batch.agent_id()}, {"detail", std::string(appended.status().message())}});
+    v1::Reject* r = reply.mutable_reject();
+    r->set_batch_id(batch.batch_id());
+    r->set_reason(v1::UNAVAILABLE);
+    r->set_message(std::string(appended.status().message()));
+    return reply;
+  }
+  const AppendResult& total = *appended;
   table.Commit(decoded);
   batches_accepted_.Inc();
   samples_accepted_.Inc(static_cast<double>(total.accepted));

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,32 @@ struct AppendResult {
   uint64_t series_limited = 0;  // dropped because a series limit was reached
 };
 
+// One series' samples inside an AppendBatch call; both pointers are borrowed for the call.
+struct SeriesAppend {
+  const common::Labels* labels;
+  const std::vector<common::Sample>* samples;
+};
+
 class Appender {
  public:
   virtual ~Appender() = default;
+  // Stores the samples of many series as one unit of durability: when it returns OK every
+  // accepted sample is as durable as the store promises (one WAL write and sync for the whole
+  // batch in the hot tier), so the caller may acknowledge the batch. On error nothing may be
+  // assumed stored and the caller must not acknowledge (a retry is safe: duplicates are
+  // deduplicated). The default stores series one by one through Append().
+  virtual absl::StatusOr<AppendResult> AppendBatch(std::span<const SeriesAppend> batch) {
+    AppendResult total;
+    for (const SeriesAppend& s : batch) {
+      absl::StatusOr<AppendResult> r = Append(*s.labels, *s.samples);
+      if (!r.ok()) return r.status();
+      total.accepted += r->accepted;
+      total.duplicates += r->duplicates;
+      total.out_of_bounds += r->out_of_bounds;
+      total.series_limited += r->series_limited;
+    }
+    return total;
+  }
   // Stores samples of one series. Returns an error only when storage cannot accept writes at all
   // (e.g. closed); per-sample rejections are reported in the result.
   virtual absl::StatusOr<AppendResult> Append(const common::Labels& labels,

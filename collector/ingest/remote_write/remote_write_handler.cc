@@ -342,12 +342,10 @@ void RemoteWriteHandler::Process(std::string_view body, RemoteWriteResult& resul
   // series passed, so a rejected request leaves storage untouched.
   std::vector<common::Labels> labels;
   labels.reserve(request->timeseries_size());
-  size_t max_samples = 0;
   for (const promrw::TimeSeries& series : request->timeseries()) {
     result.samples += static_cast<uint64_t>(series.samples_size());
     result.histograms_dropped += static_cast<uint64_t>(series.histograms_size());
     result.exemplars_dropped += static_cast<uint64_t>(series.exemplars_size());
-    max_samples = std::max(max_samples, static_cast<size_t>(series.samples_size()));
 
     std::vector<common::Label> sorted;
     sorted.reserve(series.labels_size());
@@ -393,27 +391,28 @@ void RemoteWriteHandler::Process(std::string_view body, RemoteWriteResult& resul
     labels.push_back(common::Labels::FromUnsorted(std::move(sorted)));
   }
 
-  // Pass 2: append. One samples vector serves every series.
-  std::vector<common::Sample> samples;
-  samples.reserve(max_samples);
-  AppendResult& total = result.stored;
-  absl::Status storage_status;
+  // Pass 2: append the whole request as one batch (one WAL write and sync in the hot tier), so
+  // a 204 means every accepted sample is durable.
+  std::vector<std::vector<common::Sample>> samples(static_cast<size_t>(request->timeseries_size()));
+  std::vector<SeriesAppend> appends;
+  appends.reserve(samples.size());
   for (int i = 0; i < request->timeseries_size(); ++i) {
     const promrw::TimeSeries& series = request->timeseries(i);
     if (series.samples_size() == 0) continue;  // e.g. only native histograms
-    samples.clear();
+    std::vector<common::Sample>& out = samples[static_cast<size_t>(i)];
+    out.reserve(static_cast<size_t>(series.samples_size()));
     for (const promrw::Sample& s : series.samples()) {
-      samples.push_back(common::Sample{s.timestamp(), s.value()});
+      out.push_back(common::Sample{s.timestamp(), s.value()});
     }
-    absl::StatusOr<AppendResult> appended = appender_.Append(labels[i], samples);
-    if (!appended.ok()) {
-      storage_status = appended.status();
-      break;
-    }
-    total.accepted += appended->accepted;
-    total.duplicates += appended->duplicates;
-    total.out_of_bounds += appended->out_of_bounds;
-    total.series_limited += appended->series_limited;
+    appends.push_back(SeriesAppend{&labels[static_cast<size_t>(i)], &out});
+  }
+  AppendResult& total = result.stored;
+  absl::Status storage_status;
+  absl::StatusOr<AppendResult> appended = appender_.AppendBatch(appends);
+  if (appended.ok()) {
+    total = *appended;
+  } else {
+    storage_status = appended.status();
   }
 
   // What reached storage is counted even when a later series failed.

@@ -1,0 +1,428 @@
+#include "collector/storage/hot/head/head.h"
+
+#include <algorithm>
+
+#include "collector/storage/hot/wal/wal_record.h"
+#include "common/base/clock.h"
+#include "common/base/log.h"
+#include "common/model/metric_id.h"
+
+namespace strata::collector::hot {
+namespace {
+
+using common::Log;
+using common::LogLevel;
+
+constexpr char kComponent[] = "head";
+
+int ShardOfId(uint32_t id) { return static_cast<int>(id & 15u); }
+
+}  // namespace
+
+Head::Head(HeadOptions options, common::Registry& registry)
+    : options_(std::move(options)),
+      registry_(registry),
+      wal_failures_(registry.GetCounter("strata_collector_head_wal_failures_total",
+                                        "Append batches refused because the WAL write failed.")),
+      replay_unknown_refs_(
+          registry.GetCounter("strata_collector_head_replay_unknown_refs_total",
+                              "WAL samples skipped at replay because their series was unknown.")) {
+  registry.SetGaugeFunc("strata_collector_head_series", "Series in the head.", {},
+                        [this] { return static_cast<double>(NumSeries()); });
+  registry.SetGaugeFunc("strata_collector_head_samples", "Samples in the head.", {},
+                        [this] { return static_cast<double>(NumSamples()); });
+  registry.SetGaugeFunc("strata_collector_head_chunks", "Closed chunks in the head.", {},
+                        [this] { return static_cast<double>(NumChunks()); });
+}
+
+Head::~Head() { Close().IgnoreError(); }
+
+absl::StatusOr<std::unique_ptr<Head>> Head::Open(HeadOptions options, common::Registry& registry) {
+  std::unique_ptr<Head> head(new Head(std::move(options), registry));
+  if (absl::Status s = head->Replay(); !s.ok()) return s;
+  WalOptions wal_options = head->options_.wal;
+  wal_options.registry = &registry;
+  absl::StatusOr<std::unique_ptr<WalWriter>> wal =
+      WalWriter::Open(head->options_.dir + "/wal", wal_options);
+  if (!wal.ok()) return wal.status();
+  head->wal_ = *std::move(wal);
+  return head;
+}
+
+absl::Status Head::Replay() {
+  const int64_t start = common::SystemClock().MonotonicMs();
+  std::vector<WalSeries> series;
+  std::vector<WalSample> samples;
+  AppendResult ignored;
+  uint64_t applied = 0;
+  WalReader reader(options_.dir + "/wal");
+  absl::Status s = reader.Replay([&](RecordType type, std::string_view payload) -> absl::Status {
+    switch (type) {
+      case RecordType::kSeries: {
+        if (absl::Status d = DecodeSeries(payload, &series); !d.ok()) return d;
+        for (const WalSeries& ws : series) {
+          CreateFromWal(static_cast<uint32_t>(ws.ref), ws.labels);
+        }
+        return absl::OkStatus();
+      }
+      case RecordType::kSamples: {
+        if (absl::Status d = DecodeSamples(payload, &samples); !d.ok()) return d;
+        for (const WalSample& ws : samples) {
+          uint32_t id = static_cast<uint32_t>(ws.ref);
+          Shard& shard = shards_[ShardOfId(id)];
+          absl::MutexLock lock(&shard.mu);
+          auto it = shard.by_id.find(id);
+          if (it == shard.by_id.end()) {
+            replay_unknown_refs_.Inc();
+            continue;
+          }
+          AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
+          ++applied;
+        }
+        return absl::OkStatus();
+      }
+      default:
+        return absl::OkStatus();  // record types from newer versions are skipped
+    }
+  });
+  replay_result_ = reader.result();
+  if (!s.ok()) {
+    Log(LogLevel::kError, kComponent, "WAL replay failed",
+        {{"dir", options_.dir + "/wal"}, {"error", std::string(s.message())}});
+    return s;
+  }
+  if (replay_result_.truncated_bytes > 0) {
+    Log(LogLevel::kWarn, kComponent, "WAL had a torn tail; truncated",
+        {{"segment", replay_result_.truncated_segment},
+         {"offset", replay_result_.truncated_offset},
+         {"bytes", replay_result_.truncated_bytes},
+         {"reason", replay_result_.truncate_reason}});
+  }
+  Log(LogLevel::kInfo, kComponent, "WAL replayed",
+      {{"records", replay_result_.records},
+       {"segments", replay_result_.segments},
+       {"series", NumSeries()},
+       {"samples", applied},
+       {"duration_ms", common::SystemClock().MonotonicMs() - start}});
+  return absl::OkStatus();
+}
+
+void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
+  const uint64_t hash = common::MetricId(labels);
+  if (static_cast<int>(hash % kNumShards) != ShardOfId(id)) {
+    replay_unknown_refs_.Inc();  // an id that this head could not have assigned
+    return;
+  }
+  Shard& shard = shards_[ShardOfId(id)];
+  {
+    absl::MutexLock lock(&shard.mu);
+    if (shard.by_id.contains(id)) return;  // a definition logged twice
+    auto series = std::make_unique<MemSeries>();
+    series->id = id;
+    series->labels = labels;
+    series->wal_logged = true;
+    shard.by_hash[hash].push_back(series.get());
+    shard.by_id.emplace(id, std::move(series));
+  }
+  index_.Add(id, labels);
+  num_series_.fetch_add(1, std::memory_order_relaxed);
+  uint32_t seq = (id >> 4) + 1;
+  uint32_t cur = next_sequence_.load();
+  while (cur < seq && !next_sequence_.compare_exchange_weak(cur, seq)) {
+  }
+}
+
+Head::MemSeries* Head::GetOrCreate(const common::Labels& labels, bool* needs_wal) {
+  const uint64_t hash = common::MetricId(labels);
+  const int shard_index = static_cast<int>(hash % kNumShards);
+  Shard& shard = shards_[shard_index];
+  MemSeries* created = nullptr;
+  {
+    absl::MutexLock lock(&shard.mu);
+    auto& candidates = shard.by_hash[hash];
+    for (MemSeries* s : candidates) {
+      if (s->labels == labels) {
+        *needs_wal = !s->wal_logged;
+        return s;
+      }
+    }
+    if (num_series_.fetch_add(1, std::memory_order_relaxed) >=
+        static_cast<uint64_t>(options_.max_series)) {
+      num_series_.fetch_sub(1, std::memory_order_relaxed);
+      if (candidates.empty()) shard.by_hash.erase(hash);
+      return nullptr;
+    }
+    auto series = std::make_unique<MemSeries>();
+    series->id = (next_sequence_.fetch_add(1) << 4) | static_cast<uint32_t>(shard_index);
+    series->labels = labels;
+    created = series.get();
+    candidates.push_back(created);
+    shard.by_id.emplace(created->id, std::move(series));
+  }
+  index_.Add(created->id, labels);
+  *needs_wal = true;
+  return created;
+}
+
+bool Head::HasSampleAt(const MemSeries& s, int64_t t) const {
+  auto ooo =
+      std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), t,
+                       [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
+  if (ooo != s.out_of_order.end() && ooo->timestamp_ms == t) return true;
+  auto scan = [t](std::string_view data) {
+    XorChunkIterator it(data);
+    while (it.Next()) {
+      if (it.t() == t) return true;
+      if (it.t() > t) return false;
+    }
+    return false;
+  };
+  for (const ClosedChunk& c : s.chunks) {
+    if (t >= c.min_t && t <= c.max_t && scan(c.data)) return true;
+  }
+  if (s.open.num_samples() > 0 && t >= s.open.MinTime() && t <= s.open.MaxTime()) {
+    return scan(s.open.bytes());
+  }
+  return false;
+}
+
+void Head::AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& result) {
+  const int64_t t = sample.timestamp_ms;
+  if (t < min_valid_t_.load(std::memory_order_relaxed)) {
+    ++result.out_of_bounds;
+    return;
+  }
+  if (t > s.max_t) {
+    if (s.open.num_samples() >= static_cast<size_t>(options_.max_samples_per_chunk)) {
+      s.chunks.push_back(ClosedChunk{s.open.MinTime(), s.open.MaxTime(), s.open.bytes()});
+      s.chunks.back().data.shrink_to_fit();
+      s.open = XorChunkAppender();
+      num_chunks_.fetch_add(1, std::memory_order_relaxed);
+    }
+    s.open.Append(t, sample.value);
+    s.max_t = t;
+    ++result.accepted;
+    num_samples_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (t == s.max_t || HasSampleAt(s, t)) {
+    ++result.duplicates;  // the first stored value wins
+    return;
+  }
+  if (s.max_t - t > options_.out_of_order_window_ms) {
+    ++result.out_of_bounds;
+    return;
+  }
+  auto pos =
+      std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), t,
+                       [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
+  s.out_of_order.insert(pos, sample);
+  ++result.accepted;
+  num_samples_.fetch_add(1, std::memory_order_relaxed);
+}
+
+absl::StatusOr<AppendResult> Head::Append(const common::Labels& labels,
+                                          const std::vector<common::Sample>& samples) {
+  SeriesAppend one{&labels, &samples};
+  return AppendBatch(std::span<const SeriesAppend>(&one, 1));
+}
+
+absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> batch) {
+  absl::ReaderMutexLock drop_lock(&drop_mu_);
+  AppendResult result;
+  std::vector<MemSeries*> targets(batch.size(), nullptr);
+  std::vector<WalSeries> new_series;
+  std::vector<WalSample> wal_samples;
+  size_t total = 0;
+  for (const SeriesAppend& a : batch) total += a.samples->size();
+  wal_samples.reserve(total);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].samples->empty()) continue;
+    bool needs_wal = false;
+    MemSeries* s = GetOrCreate(*batch[i].labels, &needs_wal);
+    if (s == nullptr) {
+      result.series_limited += batch[i].samples->size();
+      continue;
+    }
+    targets[i] = s;
+    if (needs_wal) new_series.push_back(WalSeries{s->id, *batch[i].labels});
+    for (const common::Sample& sample : *batch[i].samples) {
+      wal_samples.push_back(WalSample{s->id, sample.timestamp_ms, sample.value});
+    }
+  }
+  if (wal_ == nullptr) return absl::FailedPreconditionError("head is closed");
+  // The WAL first: a batch is applied in memory (and acknowledged) only once it is logged.
+  if (!new_series.empty()) {
+    if (absl::Status st = wal_->LogSeries(new_series); !st.ok()) {
+      wal_failures_.Inc();
+      return absl::UnavailableError("WAL write failed: " + std::string(st.message()));
+    }
+    for (const WalSeries& ws : new_series) {
+      Shard& shard = shards_[ShardOfId(static_cast<uint32_t>(ws.ref))];
+      absl::MutexLock lock(&shard.mu);
+      auto it = shard.by_id.find(static_cast<uint32_t>(ws.ref));
+      if (it != shard.by_id.end()) it->second->wal_logged = true;
+    }
+  }
+  if (!wal_samples.empty()) {
+    if (absl::Status st = wal_->LogSamples(wal_samples); !st.ok()) {
+      wal_failures_.Inc();
+      return absl::UnavailableError("WAL write failed: " + std::string(st.message()));
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    MemSeries* s = targets[i];
+    if (s == nullptr) continue;
+    Shard& shard = shards_[ShardOfId(s->id)];
+    absl::MutexLock lock(&shard.mu);
+    for (const common::Sample& sample : *batch[i].samples) AppendOne(*s, sample, result);
+  }
+  return result;
+}
+
+bool Head::HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const {
+  for (const ClosedChunk& c : s.chunks) {
+    if (c.max_t >= min_t && c.min_t <= max_t) return true;
+  }
+  if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
+    return true;
+  }
+  for (const common::Sample& o : s.out_of_order) {
+    if (o.timestamp_ms >= min_t && o.timestamp_ms <= max_t) return true;
+  }
+  return false;
+}
+
+void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
+                          std::vector<common::Sample>* out) const {
+  std::vector<common::Sample> in_order;
+  auto decode = [&](std::string_view data) {
+    XorChunkIterator it(data);
+    while (it.Next()) {
+      if (it.t() > max_t) break;
+      if (it.t() >= min_t) in_order.push_back(common::Sample{it.t(), it.v()});
+    }
+  };
+  for (const ClosedChunk& c : s.chunks) {
+    if (c.max_t >= min_t && c.min_t <= max_t) decode(c.data);
+  }
+  if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
+    decode(s.open.bytes());
+  }
+  auto lo =
+      std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), min_t,
+                       [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
+  auto hi =
+      std::upper_bound(s.out_of_order.begin(), s.out_of_order.end(), max_t,
+                       [](int64_t ts, const common::Sample& a) { return ts < a.timestamp_ms; });
+  out->clear();
+  out->reserve(in_order.size() + static_cast<size_t>(hi - lo));
+  std::merge(in_order.begin(), in_order.end(), lo, hi, std::back_inserter(*out),
+             [](const common::Sample& a, const common::Sample& b) {
+               return a.timestamp_ms < b.timestamp_ms;
+             });
+}
+
+template <typename Fn>
+void Head::ForEachInRange(const Roaring& ids, int64_t min_t, int64_t max_t, Fn&& fn) const {
+  for (uint32_t id : ids) {
+    const Shard& shard = shards_[ShardOfId(id)];
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.by_id.find(id);
+    if (it == shard.by_id.end()) continue;  // dropped since the index lookup
+    if (!HasDataIn(*it->second, min_t, max_t)) continue;
+    fn(*it->second);
+  }
+}
+
+absl::StatusOr<std::vector<SeriesData>> Head::Select(const std::vector<LabelMatcher>& matchers,
+                                                     int64_t min_t_ms, int64_t max_t_ms) {
+  Roaring ids = index_.Select(matchers);
+  std::vector<SeriesData> out;
+  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) {
+    SeriesData d;
+    d.labels = s.labels;
+    CollectSamples(s, min_t_ms, max_t_ms, &d.samples);
+    if (!d.samples.empty()) out.push_back(std::move(d));
+  });
+  std::sort(out.begin(), out.end(),
+            [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  return out;
+}
+
+absl::StatusOr<std::vector<common::Labels>> Head::Series(const std::vector<LabelMatcher>& matchers,
+                                                         int64_t min_t_ms, int64_t max_t_ms) {
+  Roaring ids = index_.Select(matchers);
+  std::vector<common::Labels> out;
+  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) { out.push_back(s.labels); });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Head::LabelNames(const std::vector<LabelMatcher>& matchers,
+                                                          int64_t min_t_ms, int64_t max_t_ms) {
+  Roaring ids = index_.Select(matchers);
+  Roaring in_range;
+  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) { in_range.add(s.id); });
+  return index_.LabelNames(&in_range);
+}
+
+absl::StatusOr<std::vector<std::string>> Head::LabelValues(
+    const std::string& name, const std::vector<LabelMatcher>& matchers, int64_t min_t_ms,
+    int64_t max_t_ms) {
+  Roaring ids = index_.Select(matchers);
+  Roaring in_range;
+  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) { in_range.add(s.id); });
+  return index_.LabelValues(name, &in_range);
+}
+
+void Head::DropBefore(int64_t min_t_ms) {
+  absl::MutexLock drop_lock(&drop_mu_);
+  int64_t cur = min_valid_t_.load();
+  while (cur < min_t_ms && !min_valid_t_.compare_exchange_weak(cur, min_t_ms)) {
+  }
+  for (Shard& shard : shards_) {
+    std::vector<std::pair<uint32_t, common::Labels>> removed;
+    {
+      absl::MutexLock lock(&shard.mu);
+      for (auto it = shard.by_id.begin(); it != shard.by_id.end();) {
+        MemSeries& s = *it->second;
+        size_t before = s.chunks.size();
+        std::erase_if(s.chunks, [&](const ClosedChunk& c) {
+          if (c.max_t >= min_t_ms) return false;
+          num_samples_.fetch_sub(XorChunkIterator(c.data).num_samples(), std::memory_order_relaxed);
+          return true;
+        });
+        num_chunks_.fetch_sub(before - s.chunks.size(), std::memory_order_relaxed);
+        if (s.open.num_samples() > 0 && s.open.MaxTime() < min_t_ms) {
+          num_samples_.fetch_sub(s.open.num_samples(), std::memory_order_relaxed);
+          s.open = XorChunkAppender();
+        }
+        size_t ooo_before = s.out_of_order.size();
+        std::erase_if(s.out_of_order,
+                      [&](const common::Sample& o) { return o.timestamp_ms < min_t_ms; });
+        num_samples_.fetch_sub(ooo_before - s.out_of_order.size(), std::memory_order_relaxed);
+        if (s.chunks.empty() && s.open.num_samples() == 0 && s.out_of_order.empty()) {
+          uint64_t hash = common::MetricId(s.labels);
+          auto& candidates = shard.by_hash[hash];
+          std::erase(candidates, &s);
+          if (candidates.empty()) shard.by_hash.erase(hash);
+          removed.emplace_back(s.id, std::move(s.labels));
+          shard.by_id.erase(it++);
+          num_series_.fetch_sub(1, std::memory_order_relaxed);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& [id, labels] : removed) index_.Remove(id, labels);
+  }
+}
+
+absl::Status Head::Close() {
+  if (wal_ == nullptr) return absl::OkStatus();
+  absl::Status s = wal_->Close();
+  return s;
+}
+
+}  // namespace strata::collector::hot

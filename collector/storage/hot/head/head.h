@@ -1,0 +1,158 @@
+#pragma once
+
+// The head of the hot tier: the in-memory, WAL-backed part of the embedded TSDB that holds the
+// most recent raw samples and answers every recent query.
+//
+// Data: series keyed by metric_id in 16 shards, each series holding closed XOR chunks
+// (collector/storage/hot/chunk), one open chunk that in-order samples are appended to, and a small
+// sorted buffer of out-of-order samples (accepted within out_of_order_window_ms of the series'
+// newest sample) merged in at read time. Label lookups go through the Roaring postings index
+// (collector/storage/index).
+//
+// Durability: AppendBatch() writes the batch to the WAL (collector/storage/hot/wal) — new series
+// first, then every sample — under the configured fsync policy *before* applying it in memory,
+// and returns only after both. The caller acknowledges after it returns, so an acknowledged
+// sample survives kill -9: Open() replays the WAL (truncating a torn tail) and re-applies the
+// same decisions (in-order, duplicate, out-of-order window) in the same order.
+//
+// Threads: every method is thread-safe. Appends to different shards proceed in parallel; a shard
+// lock is never held while writing the WAL. Series ids are (sequence << 4 | shard) and are
+// never reused while the WAL that names them exists.
+//
+// Not yet here (next increments of issue #3): cutting the head into on-disk blocks, WAL
+// checkpoints (the WAL currently grows until restart-free retention drops data), and
+// /api/v1/status/tsdb.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/storage/hot/chunk/xor_chunk.h"
+#include "collector/storage/hot/wal/wal_reader.h"
+#include "collector/storage/hot/wal/wal_writer.h"
+#include "collector/storage/index/postings_index.h"
+#include "collector/storage/storage.h"
+#include "common/selfmon/metrics.h"
+
+namespace strata::collector::hot {
+
+struct HeadOptions {
+  std::string dir;  // the WAL lives in dir/wal
+  WalOptions wal;
+  int64_t out_of_order_window_ms = 10LL * 60 * 1000;
+  int64_t max_series = 1'000'000;
+  // A chunk is closed after this many samples (120 = 30 min at 15 s, where XOR compression has
+  // reached its steady rate and a query decodes little it does not need).
+  int max_samples_per_chunk = 120;
+};
+
+class Head final : public Appender, public StorageReader {
+ public:
+  // Replays dir/wal, then opens it for writing. Fails on WAL corruption before the tail (DataLoss,
+  // with segment and offset) or I/O errors; a torn tail is cut and reported in replay_result().
+  static absl::StatusOr<std::unique_ptr<Head>> Open(HeadOptions options,
+                                                    common::Registry& registry);
+  ~Head() override;
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  absl::StatusOr<AppendResult> Append(const common::Labels& labels,
+                                      const std::vector<common::Sample>& samples) override;
+  absl::StatusOr<AppendResult> AppendBatch(std::span<const SeriesAppend> batch) override;
+
+  absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
+                                                 int64_t min_t_ms, int64_t max_t_ms) override;
+  absl::StatusOr<std::vector<common::Labels>> Series(const std::vector<LabelMatcher>& matchers,
+                                                     int64_t min_t_ms, int64_t max_t_ms) override;
+  absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
+                                                      int64_t min_t_ms, int64_t max_t_ms) override;
+  absl::StatusOr<std::vector<std::string>> LabelValues(const std::string& name,
+                                                       const std::vector<LabelMatcher>& matchers,
+                                                       int64_t min_t_ms, int64_t max_t_ms) override;
+
+  // Drops samples older than `min_t_ms` (whole chunks), and series left without data. Later
+  // appends older than the cut are rejected as out of bounds.
+  void DropBefore(int64_t min_t_ms);
+
+  // Flushes the WAL (Sync) and closes it; later appends fail with FailedPrecondition.
+  absl::Status Close();
+
+  uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
+  uint64_t NumSamples() const { return num_samples_.load(std::memory_order_relaxed); }
+  uint64_t NumChunks() const { return num_chunks_.load(std::memory_order_relaxed); }
+  const ReplayResult& replay_result() const { return replay_result_; }
+
+ private:
+  static constexpr int kNumShards = 16;
+
+  struct ClosedChunk {
+    int64_t min_t;
+    int64_t max_t;
+    std::string data;
+  };
+
+  struct MemSeries {
+    uint32_t id = 0;
+    common::Labels labels;
+    bool wal_logged = false;  // its kSeries record is in the WAL
+    std::vector<ClosedChunk> chunks;
+    XorChunkAppender open;
+    int64_t max_t = std::numeric_limits<int64_t>::min();  // newest sample overall
+    std::vector<common::Sample> out_of_order;             // sorted, all < max_t
+  };
+
+  struct Shard {
+    mutable absl::Mutex mu;
+    // metric_id -> series; more than one only on a 64-bit hash collision.
+    absl::flat_hash_map<uint64_t, std::vector<MemSeries*>> by_hash ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<uint32_t, std::unique_ptr<MemSeries>> by_id ABSL_GUARDED_BY(mu);
+  };
+
+  Head(HeadOptions options, common::Registry& registry);
+
+  // Finds or creates the series (shard lock held inside). Returns null when the series limit is
+  // reached. Sets *needs_wal when its definition has not been logged yet.
+  MemSeries* GetOrCreate(const common::Labels& labels, bool* needs_wal);
+  // Creates a series with a known id during replay.
+  void CreateFromWal(uint32_t id, const common::Labels& labels);
+  // Applies one sample to a series; shard lock held.
+  void AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& result);
+  bool HasSampleAt(const MemSeries& s, int64_t t) const;
+  // Samples of `s` within [min_t, max_t], sorted; shard lock held.
+  void CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
+                      std::vector<common::Sample>* out) const;
+  bool HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const;
+  absl::Status Replay();
+
+  // Calls fn(series) under its shard lock for each id with data in [min_t, max_t].
+  template <typename Fn>
+  void ForEachInRange(const Roaring& ids, int64_t min_t, int64_t max_t, Fn&& fn) const;
+
+  const HeadOptions options_;
+  common::Registry& registry_;
+  std::array<Shard, kNumShards> shards_;
+  index::PostingsIndex index_;
+  std::unique_ptr<WalWriter> wal_;
+  ReplayResult replay_result_;
+
+  std::atomic<uint32_t> next_sequence_{1};
+  std::atomic<uint64_t> num_series_{0};
+  std::atomic<uint64_t> num_samples_{0};
+  std::atomic<uint64_t> num_chunks_{0};
+  std::atomic<int64_t> min_valid_t_{std::numeric_limits<int64_t>::min()};
+  // Appends hold it shared for the whole batch, DropBefore exclusively, so a series pointer taken
+  // by an append stays valid until its samples are applied.
+  absl::Mutex drop_mu_;
+
+  common::Counter& wal_failures_;
+  common::Counter& replay_unknown_refs_;
+};
+
+}  // namespace strata::collector::hot

@@ -1,0 +1,52 @@
+#pragma once
+
+// Payload codecs of the two WAL record types. A kSeries record binds series refs to label sets
+// (written once per new series); a kSamples record carries (ref, timestamp, value) triples that
+// refer to refs defined by an earlier kSeries record. The byte layout is described in
+// collector/storage/FORMAT.md ("Write-ahead log"):
+//
+//   kSeries:  uvarint count, then per entry: ref (first: uvarint; then zigzag varint delta from
+//             the previous ref), uvarint label count, per label uvarint name length + name bytes,
+//             uvarint value length + value bytes.
+//   kSamples: uvarint count, then per entry: zigzag varint ref delta, zigzag varint timestamp
+//             delta (both from the previous entry, starting at 0), 8-byte little-endian IEEE-754
+//             value bits (so the staleness NaN survives bit for bit).
+//
+// Decoders take untrusted bytes: every count and length is checked against the bytes left before
+// anything is reserved, trailing bytes are an error, and label sets must be strictly sorted by
+// name with non-empty names and values (as common::Labels produces them). They return
+// InvalidArgument describing the first problem and never crash.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/model/labels.h"
+
+namespace strata::collector::hot {
+
+struct WalSeries {
+  uint64_t ref = 0;
+  common::Labels labels;
+  bool operator==(const WalSeries&) const = default;
+};
+
+struct WalSample {
+  uint64_t ref = 0;
+  int64_t timestamp_ms = 0;
+  double value = 0;
+};
+
+// Append the encoding to `out` (which is not cleared).
+void EncodeSeries(std::span<const WalSeries> series, std::string* out);
+void EncodeSamples(std::span<const WalSample> samples, std::string* out);
+
+// Replace the contents of `out` with the decoded entries. On error `out` holds the entries decoded
+// before the problem and should be discarded.
+absl::Status DecodeSeries(std::string_view payload, std::vector<WalSeries>* out);
+absl::Status DecodeSamples(std::string_view payload, std::vector<WalSample>* out);
+
+}  // namespace strata::collector::hot

@@ -1,0 +1,216 @@
+#include "collector/storage/hot/head/head.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <filesystem>
+#include <thread>
+
+namespace strata::collector::hot {
+namespace {
+
+using common::Labels;
+using common::Sample;
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/head_test_" + name;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+HeadOptions Options(const std::string& dir) {
+  HeadOptions o;
+  o.dir = dir;
+  o.max_samples_per_chunk = 120;
+  o.out_of_order_window_ms = 60'000;
+  return o;
+}
+
+LabelMatcher Eq(const std::string& name, const std::string& value) {
+  return *LabelMatcher::Create(MatchOp::kEqual, name, value);
+}
+
+std::vector<Sample> Series(int n, int64_t t0 = 1'700'000'000'000, int64_t step = 15'000) {
+  std::vector<Sample> out;
+  for (int i = 0; i < n; ++i) out.push_back({t0 + i * step, i * 1.5});
+  return out;
+}
+
+std::vector<SeriesData> SelectAll(Head& head) {
+  return *head.Select({*LabelMatcher::Create(MatchOp::kRegexMatch, "__name__", ".+")}, INT64_MIN,
+                      INT64_MAX);
+}
+
+void ExpectSameData(const std::vector<SeriesData>& a, const std::vector<SeriesData>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].labels, b[i].labels);
+    ASSERT_EQ(a[i].samples.size(), b[i].samples.size());
+    for (size_t j = 0; j < a[i].samples.size(); ++j) {
+      EXPECT_EQ(a[i].samples[j].timestamp_ms, b[i].samples[j].timestamp_ms);
+      EXPECT_EQ(std::bit_cast<uint64_t>(a[i].samples[j].value),
+                std::bit_cast<uint64_t>(b[i].samples[j].value));
+    }
+  }
+}
+
+TEST(HeadTest, AppendAndSelectAcrossChunkCuts) {
+  common::Registry registry;
+  auto head = *Head::Open(Options(FreshDir("cuts")), registry);
+  Labels labels{{"__name__", "m"}, {"job", "a"}};
+  std::vector<Sample> in = Series(300);
+  in.push_back({in.back().timestamp_ms + 1, common::StaleNaN()});
+  auto r = head->Append(labels, in);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 301u);
+  EXPECT_EQ(head->NumChunks(), 2u);  // 120 + 120 closed, 61 in the open chunk
+  auto out = *head->Select({Eq("job", "a")}, INT64_MIN, INT64_MAX);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].samples.size(), 301u);
+  EXPECT_EQ(out[0].samples[299].value, 299 * 1.5);
+  EXPECT_TRUE(common::IsStaleNaN(out[0].samples[300].value));
+  // A range inside the second chunk only.
+  auto part = *head->Select({Eq("job", "a")}, in[130].timestamp_ms, in[140].timestamp_ms);
+  ASSERT_EQ(part[0].samples.size(), 11u);
+  EXPECT_EQ(part[0].samples.front().timestamp_ms, in[130].timestamp_ms);
+}
+
+TEST(HeadTest, OutOfOrderWithinWindowIsMergedDuplicatesAndTooOldAreCounted) {
+  common::Registry registry;
+  auto head = *Head::Open(Options(FreshDir("ooo")), registry);
+  Labels labels{{"__name__", "m"}};
+  ASSERT_TRUE(head->Append(labels, {{100'000, 1}, {130'000, 3}}).ok());
+  auto r = *head->Append(labels, {{115'000, 2},   // late, inside the 60 s window
+                                  {130'000, 9},   // duplicate of the newest
+                                  {100'000, 9},   // duplicate inside a chunk
+                                  {115'000, 9},   // duplicate of an out-of-order sample
+                                  {60'000, 0}});  // older than newest - window
+  EXPECT_EQ(r.accepted, 1u);
+  EXPECT_EQ(r.duplicates, 3u);
+  EXPECT_EQ(r.out_of_bounds, 1u);
+  auto out = SelectAll(*head);
+  ASSERT_EQ(out[0].samples.size(), 3u);
+  EXPECT_EQ(out[0].samples[1].timestamp_ms, 115'000);
+  EXPECT_EQ(out[0].samples[1].value, 2);
+  EXPECT_EQ(out[0].samples[2].value, 3);  // the first stored value wins
+}
+
+TEST(HeadTest, GracefulRestartGivesIdenticalResults) {
+  std::string dir = FreshDir("restart");
+  std::vector<SeriesData> before;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(Options(dir), registry);
+    for (int s = 0; s < 20; ++s) {
+      Labels labels{{"__name__", "m"}, {"s", std::to_string(s)}};
+      ASSERT_TRUE(head->Append(labels, Series(250 + s)).ok());
+      ASSERT_TRUE(head->Append(labels, {{1'700'000'000'000 + 7, -1.0}}).ok());  // out of order
+    }
+    before = SelectAll(*head);
+    ASSERT_TRUE(head->Close().ok());
+  }
+  common::Registry registry;
+  auto head = *Head::Open(Options(dir), registry);
+  EXPECT_EQ(head->NumSeries(), 20u);
+  ExpectSameData(before, SelectAll(*head));
+  // New data after the restart goes on from where the series were.
+  Labels labels{{"__name__", "m"}, {"s", "0"}};
+  auto r = *head->Append(labels, {{1'800'000'000'000, 5}});
+  EXPECT_EQ(r.accepted, 1u);
+}
+
+TEST(HeadTest, TornWalTailIsTruncatedAndEarlierBatchesSurvive) {
+  std::string dir = FreshDir("torn");
+  std::vector<SeriesData> first_batch;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(Options(dir), registry);
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "a"}}, Series(10)).ok());
+    first_batch = SelectAll(*head);
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "b"}}, Series(10)).ok());
+    ASSERT_TRUE(head->Close().ok());
+  }
+  // Cut the last segment in the middle of its last record, as a crash during write would.
+  std::string last;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/wal")) {
+    if (e.path().filename().string() > std::filesystem::path(last).filename().string() &&
+        e.path().filename().string().size() == 8) {
+      last = e.path().string();
+    }
+  }
+  ASSERT_FALSE(last.empty());
+  std::filesystem::resize_file(last, std::filesystem::file_size(last) - 5);
+  common::Registry registry;
+  auto head = Head::Open(Options(dir), registry);
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_GT((*head)->replay_result().truncated_bytes, 0u);
+  auto a = *(*head)->Select({Eq("__name__", "a")}, INT64_MIN, INT64_MAX);
+  ExpectSameData(first_batch, a);
+}
+
+TEST(HeadTest, DropBeforeRemovesOldChunksAndEmptySeries) {
+  common::Registry registry;
+  auto head = *Head::Open(Options(FreshDir("drop")), registry);
+  ASSERT_TRUE(head->Append(Labels{{"__name__", "old"}}, Series(10, 1000)).ok());
+  ASSERT_TRUE(head->Append(Labels{{"__name__", "new"}}, Series(300, 10'000'000)).ok());
+  head->DropBefore(10'000'000 + 150 * 15'000);
+  EXPECT_EQ(head->NumSeries(), 1u);
+  auto names = *head->LabelValues("__name__", {}, INT64_MIN, INT64_MAX);
+  EXPECT_EQ(names, std::vector<std::string>{"new"});
+  auto out = SelectAll(*head);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].samples.size(), 180u);  // the first whole chunk (120) is gone
+  auto r = *head->Append(Labels{{"__name__", "old"}}, {{2000, 1}});
+  EXPECT_EQ(r.out_of_bounds, 1u);
+}
+
+TEST(HeadTest, SeriesLimitIsEnforced) {
+  common::Registry registry;
+  HeadOptions o = Options(FreshDir("limit"));
+  o.max_series = 3;
+  auto head = *Head::Open(o, registry);
+  AppendResult total;
+  for (int s = 0; s < 5; ++s) {
+    auto r = *head->Append(Labels{{"__name__", "m"}, {"s", std::to_string(s)}}, Series(2));
+    total.accepted += r.accepted;
+    total.series_limited += r.series_limited;
+  }
+  EXPECT_EQ(total.accepted, 6u);
+  EXPECT_EQ(total.series_limited, 4u);
+  EXPECT_EQ(head->NumSeries(), 3u);
+}
+
+TEST(HeadTest, ConcurrentBatchesFromFourThreadsAreAllStoredAndReplayed) {
+  std::string dir = FreshDir("concurrent");
+  {
+    common::Registry registry;
+    auto head = *Head::Open(Options(dir), registry);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int round = 0; round < 50; ++round) {
+          std::vector<Labels> labels;
+          std::vector<std::vector<Sample>> samples;
+          for (int s = 0; s < 10; ++s) {
+            labels.push_back(
+                Labels{{"__name__", "m"}, {"t", std::to_string(t)}, {"s", std::to_string(s)}});
+            samples.push_back({{1'000'000 + round * 1000, static_cast<double>(round)}});
+          }
+          std::vector<SeriesAppend> batch;
+          for (size_t i = 0; i < labels.size(); ++i) batch.push_back({&labels[i], &samples[i]});
+          ASSERT_TRUE(head->AppendBatch(batch).ok());
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(head->NumSeries(), 40u);
+    EXPECT_EQ(head->NumSamples(), 2000u);
+  }
+  common::Registry registry;
+  auto head = *Head::Open(Options(dir), registry);
+  EXPECT_EQ(head->NumSeries(), 40u);
+  EXPECT_EQ(head->NumSamples(), 2000u);
+}
+
+}  // namespace
+}  // namespace strata::collector::hot
