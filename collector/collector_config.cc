@@ -43,6 +43,10 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
                     "how far behind a series' newest sample a late sample is still accepted")
         .Int("max_series", &StorageConfig::max_series,
              "series stored at most; new series beyond it are rejected and counted", 1)
+        .Int("max_series_per_metric", &StorageConfig::max_series_per_metric,
+             "series one metric name may have (0 = unlimited); beyond it new series are rejected "
+             "and counted per metric",
+             0)
         .Check([](const StorageConfig& c) -> std::string {
           if (c.fsync != "always" && c.fsync != "interval") {
             return "fsync must be always or interval";

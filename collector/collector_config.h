@@ -33,6 +33,7 @@ struct StorageConfig {
   int64_t max_samples_per_chunk = 120;
   int64_t out_of_order_window_ms = 10LL * 60 * 1000;
   int64_t max_series = 1'000'000;
+  int64_t max_series_per_metric = 0;
 };
 
 struct QueryConfig {

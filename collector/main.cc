@@ -130,6 +130,7 @@ int Run(int argc, char** argv) {
       static_cast<uint64_t>(config.storage.wal_segment_size_bytes);
   head_options.out_of_order_window_ms = config.storage.out_of_order_window_ms;
   head_options.max_series = config.storage.max_series;
+  head_options.max_series_per_metric = config.storage.max_series_per_metric;
   head_options.max_samples_per_chunk = static_cast<int>(config.storage.max_samples_per_chunk);
   absl::StatusOr<std::unique_ptr<hot::Head>> head = hot::Head::Open(head_options, registry);
   if (!head.ok()) {
@@ -191,7 +192,7 @@ int Run(int argc, char** argv) {
   http_options.bearer_token = bearer_token;
   http_options.protected_prefixes = {"/api/"};
   common::HttpServer http("collector", http_options, registry);
-  RegisterHttpRoutes(http.server(), query_api, remote_write, registry, ready);
+  RegisterHttpRoutes(http.server(), query_api, remote_write, store, registry, ready);
   absl::StatusOr<std::string> http_addr = http.Listen();
   if (!http_addr.ok()) {
     Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));

@@ -1,5 +1,7 @@
 #include "collector/api/http_routes.h"
 
+#include "collector/api/tsdb_status.h"
+
 namespace strata::collector {
 namespace {
 
@@ -18,8 +20,8 @@ void Reply(const api::ApiResponse& r, httplib::Response& res) {
 }  // namespace
 
 void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
-                        ingest::RemoteWriteHandler& remote_write, const common::Registry& registry,
-                        const std::atomic<bool>& ready) {
+                        ingest::RemoteWriteHandler& remote_write, const hot::Head& head,
+                        const common::Registry& registry, const std::atomic<bool>& ready) {
   auto query = [&query_api](const httplib::Request& req, httplib::Response& res) {
     Reply(query_api.InstantQuery(ToApiRequest(req)), res);
   };
@@ -39,6 +41,9 @@ void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
              [&query_api](const httplib::Request& req, httplib::Response& res) {
                Reply(query_api.LabelValues(req.matches[1].str(), ToApiRequest(req)), res);
              });
+  server.Get("/api/v1/status/tsdb", [&head](const httplib::Request& req, httplib::Response& res) {
+    Reply(api::TsdbStatus(head, ToApiRequest(req)), res);
+  });
   server.Post("/api/v1/write", [&remote_write](const httplib::Request& req,
                                                httplib::Response& res) {
     ingest::RemoteWriteResult r = remote_write.Handle(

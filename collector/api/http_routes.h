@@ -10,13 +10,14 @@
 
 #include "collector/api/query_api.h"
 #include "collector/ingest/remote_write/remote_write_handler.h"
+#include "collector/storage/hot/head/head.h"
 #include "common/selfmon/metrics.h"
 
 namespace strata::collector {
 
 // `ready` turns true once ingest and storage are up and false when shutdown begins.
 void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
-                        ingest::RemoteWriteHandler& remote_write, const common::Registry& registry,
-                        const std::atomic<bool>& ready);
+                        ingest::RemoteWriteHandler& remote_write, const hot::Head& head,
+                        const common::Registry& registry, const std::atomic<bool>& ready);
 
 }  // namespace strata::collector

@@ -17,6 +17,13 @@ def test_vmagent_remote_write_is_queryable(tmp_path, certs, stack):
     m = collector.metrics()
     assert m['strata_collector_remote_write_requests_total{code="204"}'] >= 1
     assert m["strata_collector_remote_write_samples_total"] > 100
+    # Cardinality status in Prometheus' shape.
+    import json
+    status = json.loads(harness.http_get(collector.http + "/api/v1/status/tsdb?limit=5")[1])
+    assert status["status"] == "success"
+    assert status["data"]["headStats"]["numSeries"] > 100
+    top = status["data"]["seriesCountByMetricName"]
+    assert len(top) == 5 and top[0]["value"] >= top[-1]["value"]
     # vmagent saw no errors sending to us.
     errors = sum(v for k, v in vmagent.metrics().items()
                  if k.startswith("vmagent_remotewrite_retries_count_total"))

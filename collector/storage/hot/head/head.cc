@@ -24,6 +24,10 @@ Head::Head(HeadOptions options, common::Registry& registry)
       registry_(registry),
       wal_failures_(registry.GetCounter("strata_collector_head_wal_failures_total",
                                         "Append batches refused because the WAL write failed.")),
+      global_limited_(registry.GetCounter(
+          "strata_collector_head_series_limited_total",
+          "New series refused by a series limit, by limit (and metric for the per-metric one).",
+          {{"limit", "global"}, {"metric", ""}})),
       replay_unknown_refs_(
           registry.GetCounter("strata_collector_head_replay_unknown_refs_total",
                               "WAL samples skipped at replay because their series was unknown.")) {
@@ -121,6 +125,11 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
     series->id = id;
     series->labels = labels;
     series->wal_logged = true;
+    if (options_.max_series_per_metric > 0) {
+      // Replay restores what was accepted before, even above a since-lowered limit.
+      absl::MutexLock metric_lock(&per_metric_mu_);
+      ++series_per_metric_[std::string(labels.MetricName())];
+    }
     shard.by_hash[hash].push_back(series.get());
     shard.by_id.emplace(id, std::move(series));
   }
@@ -148,6 +157,12 @@ Head::MemSeries* Head::GetOrCreate(const common::Labels& labels, bool* needs_wal
     }
     if (num_series_.fetch_add(1, std::memory_order_relaxed) >=
         static_cast<uint64_t>(options_.max_series)) {
+      num_series_.fetch_sub(1, std::memory_order_relaxed);
+      if (candidates.empty()) shard.by_hash.erase(hash);
+      global_limited_.Inc();
+      return nullptr;
+    }
+    if (!ReserveMetricSeries(labels.MetricName())) {
       num_series_.fetch_sub(1, std::memory_order_relaxed);
       if (candidates.empty()) shard.by_hash.erase(hash);
       return nullptr;
@@ -415,8 +430,63 @@ void Head::DropBefore(int64_t min_t_ms) {
         }
       }
     }
-    for (const auto& [id, labels] : removed) index_.Remove(id, labels);
+    for (const auto& [id, labels] : removed) {
+      index_.Remove(id, labels);
+      ReleaseMetricSeries(labels.MetricName());
+    }
   }
+}
+
+bool Head::ReserveMetricSeries(std::string_view metric) {
+  if (options_.max_series_per_metric <= 0) return true;
+  {
+    absl::MutexLock lock(&per_metric_mu_);
+    int64_t& n = series_per_metric_[std::string(metric)];
+    if (n < options_.max_series_per_metric) {
+      ++n;
+      return true;
+    }
+  }
+  // Bounded label set: only metrics that reached the limit get a counter, and each holds at least
+  // max_series_per_metric series.
+  registry_
+      .GetCounter("strata_collector_head_series_limited_total",
+                  "New series refused by a series limit, by limit (and metric for the per-metric "
+                  "one).",
+                  {{"limit", "per_metric"}, {"metric", std::string(metric)}})
+      .Inc();
+  return false;
+}
+
+void Head::ReleaseMetricSeries(std::string_view metric) {
+  if (options_.max_series_per_metric <= 0) return;
+  absl::MutexLock lock(&per_metric_mu_);
+  auto it = series_per_metric_.find(std::string(metric));
+  if (it != series_per_metric_.end() && --it->second <= 0) series_per_metric_.erase(it);
+}
+
+Head::Stats Head::GetStats(size_t limit) const {
+  Stats stats;
+  stats.num_series = NumSeries();
+  stats.num_samples = NumSamples();
+  int64_t min_t = std::numeric_limits<int64_t>::max();
+  int64_t max_t = std::numeric_limits<int64_t>::min();
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [id, s] : shard.by_id) {
+      stats.num_chunks += s->chunks.size() + (s->open.num_samples() > 0 ? 1 : 0);
+      if (!s->chunks.empty()) min_t = std::min(min_t, s->chunks.front().min_t);
+      if (s->open.num_samples() > 0) min_t = std::min(min_t, s->open.MinTime());
+      if (!s->out_of_order.empty()) min_t = std::min(min_t, s->out_of_order.front().timestamp_ms);
+      if (s->max_t != std::numeric_limits<int64_t>::min()) max_t = std::max(max_t, s->max_t);
+    }
+  }
+  if (max_t != std::numeric_limits<int64_t>::min()) {
+    stats.min_t = min_t;
+    stats.max_t = max_t;
+  }
+  stats.top = index_.TopStats(limit);
+  return stats;
 }
 
 absl::Status Head::Close() {

@@ -48,6 +48,9 @@ struct HeadOptions {
   WalOptions wal;
   int64_t out_of_order_window_ms = 10LL * 60 * 1000;
   int64_t max_series = 1'000'000;
+  // Series one metric name may have (0 = no per-metric limit): a guard against one exploding
+  // metric taking the whole series budget.
+  int64_t max_series_per_metric = 0;
   // A chunk is closed after this many samples (120 = 30 min at 15 s, where XOR compression has
   // reached its steady rate and a query decodes little it does not need).
   int max_samples_per_chunk = 120;
@@ -87,6 +90,17 @@ class Head final : public Appender, public StorageReader {
   uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
   uint64_t NumSamples() const { return num_samples_.load(std::memory_order_relaxed); }
   uint64_t NumChunks() const { return num_chunks_.load(std::memory_order_relaxed); }
+
+  // What /api/v1/status/tsdb reports: head totals and the index's top-N cardinality lists.
+  struct Stats {
+    uint64_t num_series = 0;
+    uint64_t num_chunks = 0;  // closed and open
+    uint64_t num_samples = 0;
+    int64_t min_t = 0;  // 0 when empty
+    int64_t max_t = 0;
+    index::PostingsIndex::Stats top;
+  };
+  Stats GetStats(size_t limit) const;
   const ReplayResult& replay_result() const { return replay_result_; }
 
  private:
@@ -117,8 +131,8 @@ class Head final : public Appender, public StorageReader {
 
   Head(HeadOptions options, common::Registry& registry);
 
-  // Finds or creates the series (shard lock held inside). Returns null when the series limit is
-  // reached. Sets *needs_wal when its definition has not been logged yet.
+  // Finds or creates the series (shard lock held inside). Returns null when a series limit is
+  // reached (counted). Sets *needs_wal when its definition has not been logged yet.
   MemSeries* GetOrCreate(const common::Labels& labels, bool* needs_wal);
   // Creates a series with a known id during replay.
   void CreateFromWal(uint32_t id, const common::Labels& labels);
@@ -151,7 +165,15 @@ class Head final : public Appender, public StorageReader {
   // by an append stays valid until its samples are applied.
   absl::Mutex drop_mu_;
 
+  // Reserves room for one more series of `metric` under max_series_per_metric.
+  bool ReserveMetricSeries(std::string_view metric);
+  void ReleaseMetricSeries(std::string_view metric);
+
+  absl::Mutex per_metric_mu_;
+  absl::flat_hash_map<std::string, int64_t> series_per_metric_ ABSL_GUARDED_BY(per_metric_mu_);
+
   common::Counter& wal_failures_;
+  common::Counter& global_limited_;
   common::Counter& replay_unknown_refs_;
 };
 

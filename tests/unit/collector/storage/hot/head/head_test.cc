@@ -180,6 +180,29 @@ TEST(HeadTest, SeriesLimitIsEnforced) {
   EXPECT_EQ(head->NumSeries(), 3u);
 }
 
+TEST(HeadTest, PerMetricSeriesLimitRejectsOnlyTheExplodingMetric) {
+  common::Registry registry;
+  HeadOptions o = Options(FreshDir("per_metric"));
+  o.max_series_per_metric = 2;
+  auto head = *Head::Open(o, registry);
+  for (int s = 0; s < 5; ++s) {
+    ASSERT_TRUE(
+        head->Append(Labels{{"__name__", "boom"}, {"id", std::to_string(s)}}, Series(1)).ok());
+  }
+  auto calm = *head->Append(Labels{{"__name__", "calm"}}, Series(1));
+  EXPECT_EQ(calm.accepted, 1u);
+  EXPECT_EQ(head->NumSeries(), 3u);
+  EXPECT_EQ(registry.ValueOf("strata_collector_head_series_limited_total",
+                             {{"limit", "per_metric"}, {"metric", "boom"}}),
+            3);
+  Head::Stats stats = head->GetStats(10);
+  ASSERT_FALSE(stats.top.series_count_by_metric_name.empty());
+  EXPECT_EQ(stats.top.series_count_by_metric_name[0].name, "boom");
+  EXPECT_EQ(stats.top.series_count_by_metric_name[0].value, 2u);
+  EXPECT_EQ(stats.num_series, 3u);
+  EXPECT_EQ(stats.min_t, 1'700'000'000'000);
+}
+
 TEST(HeadTest, ConcurrentBatchesFromFourThreadsAreAllStoredAndReplayed) {
   std::string dir = FreshDir("concurrent");
   {
