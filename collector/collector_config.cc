@@ -37,6 +37,10 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
                     "WAL fsync period when fsync is interval", 1)
         .Int("wal_segment_size", &StorageConfig::wal_segment_size_bytes,
              "WAL segment file size in bytes", 1 << 20, 1LL << 30)
+        .Int("wal_checkpoint_segments", &StorageConfig::wal_checkpoint_segments,
+             "write a WAL checkpoint (and delete older segments) once more segments than this "
+             "have accumulated; bounds replay time at start",
+             1, 1 << 20)
         .Int("max_samples_per_chunk", &StorageConfig::max_samples_per_chunk,
              "samples per compressed chunk before a new one is cut", 16, 65535)
         .DurationMs("out_of_order_window", &StorageConfig::out_of_order_window_ms,

@@ -38,12 +38,18 @@ using common::LogLevel;
 
 constexpr char kComponent[] = "collector";
 
-// Drops samples past retention once a minute; stops promptly.
-class RetentionLoop {
+// Once a minute: drops samples past retention, and writes a WAL checkpoint when more than
+// `checkpoint_segments` WAL segments have accumulated (bounding replay time). Stops promptly.
+class MaintenanceLoop {
  public:
-  RetentionLoop(hot::Head& store, const common::Clock& clock, int64_t retention_ms)
-      : store_(store), clock_(clock), retention_ms_(retention_ms), thread_([this] { Run(); }) {}
-  ~RetentionLoop() {
+  MaintenanceLoop(hot::Head& head, const common::Clock& clock, int64_t retention_ms,
+                  int64_t checkpoint_segments)
+      : head_(head),
+        clock_(clock),
+        retention_ms_(retention_ms),
+        checkpoint_segments_(checkpoint_segments),
+        thread_([this] { Run(); }) {}
+  ~MaintenanceLoop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_ = true;
@@ -54,15 +60,22 @@ class RetentionLoop {
 
  private:
   void Run() {
-    pthread_setname_np(pthread_self(), "retention");
+    pthread_setname_np(pthread_self(), "maintenance");
     std::unique_lock<std::mutex> lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) {
-      store_.DropBefore(clock_.NowMs() - retention_ms_);
+      head_.DropBefore(clock_.NowMs() - retention_ms_);
+      if (static_cast<int64_t>(head_.NumWalSegments()) > checkpoint_segments_) {
+        if (absl::Status s = head_.Checkpoint(); !s.ok()) {
+          Log(LogLevel::kError, kComponent, "WAL checkpoint failed",
+              {{"error", std::string(s.message())}});
+        }
+      }
     }
   }
-  hot::Head& store_;
+  hot::Head& head_;
   const common::Clock& clock_;
   int64_t retention_ms_;
+  int64_t checkpoint_segments_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -139,7 +152,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   hot::Head& store = **head;
-  RetentionLoop retention(store, clock, config.storage.retention_ms);
+  MaintenanceLoop maintenance(store, clock, config.storage.retention_ms,
+                              config.storage.wal_checkpoint_segments);
 
   IngestOptions ingest_options;
   ingest_options.limits.max_compressed_bytes = static_cast<uint32_t>(config.ingest.max_batch_bytes);

@@ -1,8 +1,13 @@
 #include "collector/storage/hot/head/head.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 
+#include "collector/storage/hot/wal/wal_file.h"
+#include "collector/storage/hot/wal/wal_format.h"
 #include "collector/storage/hot/wal/wal_record.h"
+#include "collector/storage/hot/wal/wal_segment.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/model/metric_id.h"
@@ -46,20 +51,48 @@ absl::StatusOr<std::unique_ptr<Head>> Head::Open(HeadOptions options, common::Re
   if (absl::Status s = head->Replay(); !s.ok()) return s;
   WalOptions wal_options = head->options_.wal;
   wal_options.registry = &registry;
-  absl::StatusOr<std::unique_ptr<WalWriter>> wal =
-      WalWriter::Open(head->options_.dir + "/wal", wal_options);
+  absl::StatusOr<std::unique_ptr<WalWriter>> wal = WalWriter::Open(head->WalDir(), wal_options);
   if (!wal.ok()) return wal.status();
   head->wal_ = *std::move(wal);
   return head;
 }
 
-absl::Status Head::Replay() {
-  const int64_t start = common::SystemClock().MonotonicMs();
+namespace {
+
+constexpr std::string_view kCheckpointPrefix = "checkpoint.";
+
+// The newest complete checkpoint in `wal_dir` (sequence, path), if any.
+std::optional<std::pair<uint32_t, std::string>> LatestCheckpoint(const std::string& wal_dir) {
+  std::optional<std::pair<uint32_t, std::string>> best;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(wal_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(kCheckpointPrefix, 0) != 0 || !e.is_directory(ec)) continue;
+    std::optional<uint32_t> seq = ParseSegmentName(name.substr(kCheckpointPrefix.size()));
+    if (!seq) continue;  // includes unfinished "checkpoint.N.tmp"
+    if (!best || *seq > best->first) best = std::make_pair(*seq, e.path().string());
+  }
+  return best;
+}
+
+// Deletes checkpoint directories other than `keep` (older ones and unfinished .tmp ones). Only
+// names this code creates are touched.
+void RemoveOtherCheckpoints(const std::string& wal_dir, const std::string& keep) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(wal_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(kCheckpointPrefix, 0) != 0 || e.path().string() == keep) continue;
+    std::filesystem::remove_all(e.path(), ec);
+  }
+}
+
+}  // namespace
+
+absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint64_t* applied) {
   std::vector<WalSeries> series;
   std::vector<WalSample> samples;
   AppendResult ignored;
-  uint64_t applied = 0;
-  WalReader reader(options_.dir + "/wal");
+  WalReader reader(dir);
   absl::Status s = reader.Replay([&](RecordType type, std::string_view payload) -> absl::Status {
     switch (type) {
       case RecordType::kSeries: {
@@ -81,7 +114,7 @@ absl::Status Head::Replay() {
             continue;
           }
           AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
-          ++applied;
+          ++*applied;
         }
         return absl::OkStatus();
       }
@@ -89,12 +122,31 @@ absl::Status Head::Replay() {
         return absl::OkStatus();  // record types from newer versions are skipped
     }
   });
-  replay_result_ = reader.result();
+  *result = reader.result();
   if (!s.ok()) {
     Log(LogLevel::kError, kComponent, "WAL replay failed",
-        {{"dir", options_.dir + "/wal"}, {"error", std::string(s.message())}});
-    return s;
+        {{"dir", dir}, {"error", std::string(s.message())}});
   }
+  return s;
+}
+
+absl::Status Head::Replay() {
+  const int64_t start = common::SystemClock().MonotonicMs();
+  uint64_t applied = 0;
+  std::error_code ec;
+  std::filesystem::create_directories(WalDir(), ec);
+  auto checkpoint = LatestCheckpoint(WalDir());
+  if (checkpoint) {
+    // Finish what a checkpoint interrupted by a crash may have left: older segments and
+    // checkpoints are covered by this one.
+    RemoveOtherCheckpoints(WalDir(), checkpoint->second);
+    if (absl::Status s = TruncateBefore(WalDir(), checkpoint->first); !s.ok()) return s;
+    ReplayResult cp_result;
+    if (absl::Status s = ReplayDir(checkpoint->second, &cp_result, &applied); !s.ok()) return s;
+  } else {
+    RemoveOtherCheckpoints(WalDir(), "");
+  }
+  if (absl::Status s = ReplayDir(WalDir(), &replay_result_, &applied); !s.ok()) return s;
   if (replay_result_.truncated_bytes > 0) {
     Log(LogLevel::kWarn, kComponent, "WAL had a torn tail; truncated",
         {{"segment", replay_result_.truncated_segment},
@@ -103,12 +155,78 @@ absl::Status Head::Replay() {
          {"reason", replay_result_.truncate_reason}});
   }
   Log(LogLevel::kInfo, kComponent, "WAL replayed",
-      {{"records", replay_result_.records},
+      {{"checkpoint", checkpoint ? checkpoint->second : std::string("none")},
+       {"records", replay_result_.records},
        {"segments", replay_result_.segments},
        {"series", NumSeries()},
        {"samples", applied},
        {"duration_ms", common::SystemClock().MonotonicMs() - start}});
   return absl::OkStatus();
+}
+
+absl::Status Head::Checkpoint() {
+  if (wal_ == nullptr) return absl::FailedPreconditionError("head is closed");
+  uint32_t seq = 0;
+  {
+    // No batch may be between its WAL write and its apply while the segment is sealed: every
+    // record in the older segments is then in memory, hence in the snapshot below.
+    absl::MutexLock drop_lock(&drop_mu_);
+    absl::StatusOr<uint32_t> rolled = wal_->Roll();
+    if (!rolled.ok()) return rolled.status();
+    seq = *rolled;
+  }
+  const std::string final_dir = WalDir() + "/" + std::string(kCheckpointPrefix) + SegmentName(seq);
+  const std::string tmp_dir = final_dir + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(tmp_dir, ec);
+  WalOptions options;
+  options.fsync = FsyncPolicy::kInterval;  // one sync at Close() is enough for a snapshot
+  options.segment_size_bytes = options_.wal.segment_size_bytes;
+  absl::StatusOr<std::unique_ptr<WalWriter>> writer = WalWriter::Open(tmp_dir, options);
+  if (!writer.ok()) return writer.status();
+  uint64_t series_written = 0, samples_written = 0;
+  std::vector<WalSeries> series;
+  std::vector<WalSample> samples;
+  std::vector<common::Sample> buffer;
+  for (Shard& shard : shards_) {
+    series.clear();
+    samples.clear();
+    {
+      absl::MutexLock lock(&shard.mu);
+      for (const auto& [id, s] : shard.by_id) {
+        series.push_back(WalSeries{id, s->labels});
+        CollectSamples(*s, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                       &buffer);
+        for (const common::Sample& x : buffer)
+          samples.push_back(WalSample{id, x.timestamp_ms, x.value});
+      }
+    }
+    if (!series.empty()) {
+      if (absl::Status s = (*writer)->LogSeries(series); !s.ok()) return s;
+    }
+    for (size_t i = 0; i < samples.size(); i += 50'000) {
+      size_t n = std::min<size_t>(50'000, samples.size() - i);
+      if (absl::Status s = (*writer)->LogSamples(std::span(samples).subspan(i, n)); !s.ok()) {
+        return s;
+      }
+    }
+    series_written += series.size();
+    samples_written += samples.size();
+  }
+  if (absl::Status s = (*writer)->Close(); !s.ok()) return s;
+  std::filesystem::rename(tmp_dir, final_dir, ec);
+  if (ec) return absl::InternalError("checkpoint rename failed: " + ec.message());
+  if (absl::Status s = SyncDirectory(WalDir()); !s.ok()) return s;
+  RemoveOtherCheckpoints(WalDir(), final_dir);
+  if (absl::Status s = wal_->TruncateBefore(seq); !s.ok()) return s;
+  Log(LogLevel::kInfo, kComponent, "WAL checkpoint written",
+      {{"dir", final_dir}, {"series", series_written}, {"samples", samples_written}});
+  return absl::OkStatus();
+}
+
+size_t Head::NumWalSegments() const {
+  absl::StatusOr<std::vector<SegmentInfo>> segments = ListSegments(WalDir());
+  return segments.ok() ? segments->size() : 0;
 }
 
 void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {

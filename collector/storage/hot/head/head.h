@@ -84,6 +84,14 @@ class Head final : public Appender, public StorageReader {
   // appends older than the cut are rejected as out of bounds.
   void DropBefore(int64_t min_t_ms);
 
+  // Bounds WAL replay: seals the current WAL segment, writes everything the head holds into
+  // wal/checkpoint.<seq> (WAL record format, written to a .tmp directory and renamed), then
+  // deletes the older segments and checkpoints. Open() replays the newest checkpoint first, then
+  // the segments. Appends continue while the snapshot is written (they go to newer segments).
+  absl::Status Checkpoint();
+  // WAL segments on disk (a cheap trigger for Checkpoint()).
+  size_t NumWalSegments() const;
+
   // Flushes the WAL (Sync) and closes it; later appends fail with FailedPrecondition.
   absl::Status Close();
 
@@ -144,6 +152,9 @@ class Head final : public Appender, public StorageReader {
                       std::vector<common::Sample>* out) const;
   bool HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const;
   absl::Status Replay();
+  // Replays one WAL-format directory through the record callback shared by checkpoint and WAL.
+  absl::Status ReplayDir(const std::string& dir, ReplayResult* result, uint64_t* applied);
+  std::string WalDir() const { return options_.dir + "/wal"; }
 
   // Calls fn(series) under its shard lock for each id with data in [min_t, max_t].
   template <typename Fn>

@@ -352,6 +352,14 @@ absl::Status WalWriter::Close() {
   return status;
 }
 
+absl::StatusOr<uint32_t> WalWriter::Roll() {
+  absl::MutexLock l(&mu_);
+  if (closed_) return absl::FailedPreconditionError("wal: closed");
+  if (file_ == nullptr || offset_ <= kSegmentHeaderBytes) return seq_;
+  if (absl::Status s = RollLocked(); !s.ok()) return s;
+  return seq_;
+}
+
 absl::Status WalWriter::TruncateBefore(uint32_t segment_seq) {
   uint32_t current;
   {

@@ -94,6 +94,12 @@ class WalWriter {
   // final sync/close status; later calls return OK and later Appends fail.
   absl::Status Close();
 
+  // Seals the current segment (fsync) so that the next record starts a new one, and returns the
+  // new segment's sequence number: every record appended before Roll() is in an older segment.
+  // A current segment holding no record yet is kept (its number is returned). Used by
+  // checkpoints, which then delete the older segments.
+  absl::StatusOr<uint32_t> Roll();
+
   // Deletes segments older than `segment_seq` (clamped to the current segment, which is never
   // deleted). See TruncateBefore in wal_segment.h.
   absl::Status TruncateBefore(uint32_t segment_seq);

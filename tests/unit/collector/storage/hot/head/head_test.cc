@@ -180,6 +180,60 @@ TEST(HeadTest, SeriesLimitIsEnforced) {
   EXPECT_EQ(head->NumSeries(), 3u);
 }
 
+TEST(HeadTest, CheckpointBoundsTheWalAndReplaysIdentically) {
+  std::string dir = FreshDir("checkpoint");
+  HeadOptions o = Options(dir);
+  o.wal.segment_size_bytes = 4096;  // many small segments
+  std::vector<SeriesData> before;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(o, registry);
+    for (int s = 0; s < 30; ++s) {
+      ASSERT_TRUE(
+          head->Append(Labels{{"__name__", "m"}, {"s", std::to_string(s)}}, Series(200)).ok());
+    }
+    head->DropBefore(1'700'000'000'000 + 120 * 15'000);  // retention dropped the first chunk
+    size_t segments_before = head->NumWalSegments();
+    ASSERT_GT(segments_before, 5u);
+    ASSERT_TRUE(head->Checkpoint().ok());
+    EXPECT_LE(head->NumWalSegments(), 1u);
+    int checkpoints = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/wal")) {
+      if (e.path().filename().string().rfind("checkpoint.", 0) == 0) ++checkpoints;
+    }
+    EXPECT_EQ(checkpoints, 1);
+    // Appends after the checkpoint go to the new segments and are replayed after it.
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "late"}}, Series(5, 1'800'000'000'000)).ok());
+    before = SelectAll(*head);
+    ASSERT_TRUE(head->Close().ok());
+  }
+  common::Registry registry;
+  auto head = *Head::Open(o, registry);
+  ExpectSameData(before, SelectAll(*head));
+  EXPECT_EQ(head->NumSeries(), 31u);
+}
+
+TEST(HeadTest, CheckpointLeftoversFromACrashAreCleanedUp) {
+  std::string dir = FreshDir("checkpoint_crash");
+  HeadOptions o = Options(dir);
+  std::vector<SeriesData> before;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(o, registry);
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "m"}}, Series(50)).ok());
+    ASSERT_TRUE(head->Checkpoint().ok());
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "m"}}, Series(10, 1'800'000'000'000)).ok());
+    before = SelectAll(*head);
+    ASSERT_TRUE(head->Close().ok());
+  }
+  // An interrupted later checkpoint left its .tmp directory behind.
+  std::filesystem::create_directories(dir + "/wal/checkpoint.00000099.tmp");
+  common::Registry registry;
+  auto head = *Head::Open(o, registry);
+  ExpectSameData(before, SelectAll(*head));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/wal/checkpoint.00000099.tmp"));
+}
+
 TEST(HeadTest, PerMetricSeriesLimitRejectsOnlyTheExplodingMetric) {
   common::Registry registry;
   HeadOptions o = Options(FreshDir("per_metric"));
