@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "tests/fakes/faulty_wal_file_system.h"
+
 namespace strata::collector::hot {
 namespace {
 
@@ -232,6 +234,38 @@ TEST(HeadTest, CheckpointLeftoversFromACrashAreCleanedUp) {
   auto head = *Head::Open(o, registry);
   ExpectSameData(before, SelectAll(*head));
   EXPECT_FALSE(std::filesystem::exists(dir + "/wal/checkpoint.00000099.tmp"));
+}
+
+// A full disk makes appends fail loudly (nothing applied, so nothing acknowledged) without
+// corrupting what was stored before; writes resume once space is back.
+TEST(HeadTest, FullDiskFailsAppendsWithoutCorruptingStoredData) {
+  std::string dir = FreshDir("disk_full");
+  FaultyWalFileSystem fs;
+  HeadOptions o = Options(dir);
+  o.wal.file_system = &fs;
+  std::vector<SeriesData> stored;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(o, registry);
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "m"}}, Series(50)).ok());
+    stored = SelectAll(*head);
+    fs.SetByteBudget(10);  // the disk fills up
+    auto failed = head->Append(Labels{{"__name__", "m"}}, Series(5, 1'800'000'000'000));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_TRUE(absl::IsUnavailable(failed.status())) << failed.status();
+    auto new_series = head->Append(Labels{{"__name__", "other"}}, Series(5));
+    ASSERT_FALSE(new_series.ok());
+    ExpectSameData(stored, SelectAll(*head));  // nothing half-applied
+    EXPECT_EQ(registry.ValueOf("strata_collector_head_wal_failures_total"), 2);
+    fs.SetByteBudget(-1);  // space is back
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "m"}}, Series(5, 1'800'000'000'000)).ok());
+    stored = SelectAll(*head);
+    ASSERT_TRUE(head->Close().ok());
+  }
+  common::Registry registry;
+  o.wal.file_system = nullptr;
+  auto head = *Head::Open(o, registry);
+  ExpectSameData(stored, SelectAll(*head));
 }
 
 TEST(HeadTest, PerMetricSeriesLimitRejectsOnlyTheExplodingMetric) {

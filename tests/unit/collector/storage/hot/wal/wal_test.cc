@@ -15,7 +15,7 @@
 #include "collector/storage/hot/wal/wal_writer.h"
 #include "common/model/sample.h"
 #include "common/selfmon/metrics.h"
-#include "tests/unit/collector/storage/hot/wal/faulty_wal_file_system.h"
+#include "tests/fakes/faulty_wal_file_system.h"
 
 namespace strata::collector::hot {
 namespace {
