@@ -34,17 +34,18 @@ namespace strata::collector::hot {
 // The block format version written into the chunks and index headers and meta.json.
 inline constexpr int kBlockFormatVersion = 1;
 
-// File names inside a block directory, and the suffix of a block being written.
-inline constexpr std::string_view kBlockChunksFile = "chunks";
-inline constexpr std::string_view kBlockIndexFile = "index";
-inline constexpr std::string_view kBlockMetaFile = "meta.json";
-inline constexpr std::string_view kBlockTmpSuffix = ".tmp";
+// File names inside a block directory, and the suffix of a block being written. (char arrays
+// rather than std::string_view: Debian's Abseil has its own string_view, which StrCat takes.)
+inline constexpr char kBlockChunksFile[] = "chunks";
+inline constexpr char kBlockIndexFile[] = "index";
+inline constexpr char kBlockMetaFile[] = "meta.json";
+inline constexpr char kBlockTmpSuffix[] = ".tmp";
 
 // Fixed parts of the files (see FORMAT.md): 8-byte headers, a 4-byte checksum after each chunk,
-// and the index's 56-byte table of contents at its end.
+// and the index's 72-byte table of contents at its end.
 inline constexpr size_t kBlockHeaderSize = 8;
 inline constexpr size_t kBlockChunkChecksumSize = 4;
-inline constexpr size_t kBlockIndexTocSize = 56;
+inline constexpr size_t kBlockIndexTocSize = 72;
 inline constexpr char kBlockChunksMagic[4] = {'S', 'T', 'B', 'C'};
 inline constexpr char kBlockIndexMagic[4] = {'S', 'T', 'B', 'I'};
 // meta.json is a few hundred bytes; a bigger file is rejected before it is read.

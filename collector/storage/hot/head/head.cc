@@ -36,6 +36,7 @@ Head::Head(HeadOptions options, common::Registry& registry)
       replay_unknown_refs_(
           registry.GetCounter("strata_collector_head_replay_unknown_refs_total",
                               "WAL samples skipped at replay because their series was unknown.")) {
+  min_valid_t_.store(options_.min_valid_t_ms);
   registry.SetGaugeFunc("strata_collector_head_series", "Series in the head.", {},
                         [this] { return static_cast<double>(NumSeries()); });
   registry.SetGaugeFunc("strata_collector_head_samples", "Samples in the head.", {},
@@ -222,6 +223,29 @@ absl::Status Head::Checkpoint() {
   Log(LogLevel::kInfo, kComponent, "WAL checkpoint written",
       {{"dir", final_dir}, {"series", series_written}, {"samples", samples_written}});
   return absl::OkStatus();
+}
+
+void Head::ForEachSeriesInRange(
+    int64_t min_t, int64_t max_t,
+    const std::function<void(const common::Labels&, const std::vector<common::Sample>&)>& fn)
+    const {
+  std::vector<common::Sample> buffer;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [id, s] : shard.by_id) {
+      if (!HasDataIn(*s, min_t, max_t)) continue;
+      CollectSamples(*s, min_t, max_t, &buffer);
+      if (!buffer.empty()) fn(s->labels, buffer);
+    }
+  }
+}
+
+bool Head::TimeRange(int64_t* min_t, int64_t* max_t) const {
+  Stats stats = GetStats(0);
+  if (stats.num_samples == 0) return false;
+  *min_t = stats.min_t;
+  *max_t = stats.max_t;
+  return true;
 }
 
 size_t Head::NumWalSegments() const {

@@ -26,6 +26,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -51,6 +52,9 @@ struct HeadOptions {
   // Series one metric name may have (0 = no per-metric limit): a guard against one exploding
   // metric taking the whole series budget.
   int64_t max_series_per_metric = 0;
+  // Samples older than this are refused (and skipped at replay): the hot store sets it to the end
+  // of its newest on-disk block, whose data the WAL may still hold.
+  int64_t min_valid_t_ms = std::numeric_limits<int64_t>::min();
   // A chunk is closed after this many samples (120 = 30 min at 15 s, where XOR compression has
   // reached its steady rate and a query decodes little it does not need).
   int max_samples_per_chunk = 120;
@@ -89,6 +93,15 @@ class Head final : public Appender, public StorageReader {
   // deletes the older segments and checkpoints. Open() replays the newest checkpoint first, then
   // the segments. Appends continue while the snapshot is written (they go to newer segments).
   absl::Status Checkpoint();
+  // Calls fn(labels, samples) for every series with samples in [min_t, max_t], one shard at a
+  // time (shard lock held during the calls: keep fn short, no calls back into the head).
+  void ForEachSeriesInRange(
+      int64_t min_t, int64_t max_t,
+      const std::function<void(const common::Labels&, const std::vector<common::Sample>&)>& fn)
+      const;
+  // Oldest and newest sample time in the head; false when it is empty.
+  bool TimeRange(int64_t* min_t, int64_t* max_t) const;
+
   // WAL segments on disk (a cheap trigger for Checkpoint()).
   size_t NumWalSegments() const;
 

@@ -1,0 +1,128 @@
+#include "collector/storage/hot/store/hot_store.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <filesystem>
+
+namespace strata::collector::hot {
+namespace {
+
+using common::Labels;
+using common::Sample;
+
+constexpr int64_t kHour = 3600 * 1000;
+constexpr int64_t kT0 = 1'700'006'400'000;  // a multiple of 2 h
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/hot_store_test_" + name;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+HotStoreOptions Options(const std::string& dir) {
+  HotStoreOptions o;
+  o.dir = dir;
+  o.block_range_ms = 2 * kHour;
+  o.retention_ms = 1000 * kHour;
+  return o;
+}
+
+LabelMatcher AnyName() { return *LabelMatcher::Create(MatchOp::kRegexMatch, "__name__", ".+"); }
+
+// 50 series, 5 h at 15 s with a few ms of jitter, plus one stale marker.
+std::vector<std::pair<Labels, std::vector<Sample>>> Data() {
+  std::vector<std::pair<Labels, std::vector<Sample>>> out;
+  for (int s = 0; s < 50; ++s) {
+    std::vector<Sample> samples;
+    for (int64_t t = kT0 + s; t < kT0 + 5 * kHour; t += 15000) {
+      samples.push_back({t + (t / 15000) % 3, static_cast<double>(t % 100000) / 7 + s});
+    }
+    samples.back().value = common::StaleNaN();
+    out.emplace_back(Labels{{"__name__", "m"}, {"s", std::to_string(s)}}, std::move(samples));
+  }
+  return out;
+}
+
+void ExpectEqualsInput(HotStore& store,
+                       const std::vector<std::pair<Labels, std::vector<Sample>>>& in) {
+  auto out = *store.Select({AnyName()}, INT64_MIN, INT64_MAX);
+  ASSERT_EQ(out.size(), in.size());
+  std::map<Labels, const std::vector<Sample>*> want;
+  for (const auto& [l, s] : in) want[l] = &s;
+  for (const SeriesData& d : out) {
+    const std::vector<Sample>& w = *want.at(d.labels);
+    ASSERT_EQ(d.samples.size(), w.size()) << d.labels.ToString();  // no gap, no double count
+    for (size_t i = 0; i < w.size(); ++i) {
+      ASSERT_EQ(d.samples[i].timestamp_ms, w[i].timestamp_ms);
+      ASSERT_EQ(std::bit_cast<uint64_t>(d.samples[i].value), std::bit_cast<uint64_t>(w[i].value));
+    }
+  }
+}
+
+TEST(HotStoreTest, CutBlocksAreStitchedWithTheHeadWithoutGapsOrDoubles) {
+  common::Registry registry;
+  auto store = *HotStore::Open(Options(FreshDir("cut")), registry);
+  auto data = Data();
+  for (const auto& [l, s] : data) ASSERT_TRUE(store->Append(l, s).ok());
+  ASSERT_TRUE(store->CutBlocksBefore(kT0 + 4 * kHour).ok());
+  EXPECT_EQ(store->NumBlocks(), 2u);
+  EXPECT_EQ(registry.ValueOf("strata_collector_hot_blocks_cut_total"), 2);
+  // The head let go of what the blocks hold (whole chunks before the cut).
+  EXPECT_LT(store->head().NumSamples(), 50u * 1200 / 2);
+  ExpectEqualsInput(*store, data);
+  // A range spanning a block boundary.
+  auto part = *store->Select({AnyName()}, kT0 + 2 * kHour - 60000, kT0 + 2 * kHour + 60000);
+  ASSERT_EQ(part.size(), 50u);
+  EXPECT_EQ(part[0].samples.size(), 8u);
+  // Samples older than the newest block's end are now out of bounds.
+  auto late = *store->Append(data[0].first, {{kT0 + kHour, 1}});
+  EXPECT_EQ(late.out_of_bounds, 1u);
+}
+
+TEST(HotStoreTest, RestartLoadsBlocksAndSkipsWalDataTheyHold) {
+  std::string dir = FreshDir("restart");
+  auto data = Data();
+  {
+    common::Registry registry;
+    auto store = *HotStore::Open(Options(dir), registry);
+    for (const auto& [l, s] : data) ASSERT_TRUE(store->Append(l, s).ok());
+    ASSERT_TRUE(store->CutBlocksBefore(kT0 + 4 * kHour).ok());
+    ASSERT_TRUE(store->Close().ok());
+  }
+  // A block cut interrupted by a crash leaves a .tmp directory: it is removed at open.
+  std::filesystem::create_directories(dir + "/blocks/block-1-2.tmp");
+  common::Registry registry;
+  auto store = *HotStore::Open(Options(dir), registry);
+  EXPECT_EQ(store->NumBlocks(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blocks/block-1-2.tmp"));
+  ExpectEqualsInput(*store, data);
+}
+
+TEST(HotStoreTest, MaintenanceCutsBlocksDeletesExpiredOnesAndCheckpoints) {
+  std::string dir = FreshDir("maintenance");
+  HotStoreOptions o = Options(dir);
+  o.retention_ms = 3 * kHour;
+  o.wal_checkpoint_segments = 0;  // checkpoint on every pass
+  common::Registry registry;
+  auto store = *HotStore::Open(o, registry);
+  auto data = Data();
+  for (const auto& [l, s] : data) ASSERT_TRUE(store->Append(l, s).ok());
+  // Head spans 5 h > 1.5 ranges: blocks up to max_t - 1 h are cut ([T0, T0+2h)), then
+  // retention (now - 3 h = T0 + 2h30m) deletes that block, and a checkpoint is written.
+  ASSERT_TRUE(store->Maintenance(kT0 + 5 * kHour + 30 * 60 * 1000).ok());
+  EXPECT_EQ(registry.ValueOf("strata_collector_hot_blocks_cut_total"), 1);
+  EXPECT_EQ(registry.ValueOf("strata_collector_hot_blocks_deleted_total"), 1);
+  EXPECT_EQ(store->NumBlocks(), 0u);
+  auto out = *store->Select({AnyName()}, INT64_MIN, INT64_MAX);
+  ASSERT_EQ(out.size(), 50u);
+  EXPECT_GE(out[0].samples.front().timestamp_ms, kT0 + 2 * kHour);
+  int checkpoints = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/wal")) {
+    if (e.path().filename().string().rfind("checkpoint.", 0) == 0) ++checkpoints;
+  }
+  EXPECT_EQ(checkpoints, 1);
+}
+
+}  // namespace
+}  // namespace strata::collector::hot
