@@ -37,6 +37,12 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
                     "WAL fsync period when fsync is interval", 1)
         .Int("wal_segment_size", &StorageConfig::wal_segment_size_bytes,
              "WAL segment file size in bytes", 1 << 20, 1LL << 30)
+        .DurationMs("block_range", &StorageConfig::block_range_ms,
+                    "time span of an on-disk block cut from the head (the head keeps about 1.5 "
+                    "of them in memory)",
+                    60000)
+        .DurationMs("maintenance_interval", &StorageConfig::maintenance_interval_ms,
+                    "how often blocks are cut, retention applied and the WAL checkpointed", 100)
         .Int("wal_checkpoint_segments", &StorageConfig::wal_checkpoint_segments,
              "write a WAL checkpoint (and delete older segments) once more segments than this "
              "have accumulated; bounds replay time at start",

@@ -31,6 +31,8 @@ struct StorageConfig {
   int64_t fsync_interval_ms = 1000;
   int64_t wal_segment_size_bytes = 64LL << 20;
   int64_t wal_checkpoint_segments = 4;
+  int64_t block_range_ms = 2LL * 3600 * 1000;
+  int64_t maintenance_interval_ms = 60 * 1000;
   int64_t max_samples_per_chunk = 120;
   int64_t out_of_order_window_ms = 10LL * 60 * 1000;
   int64_t max_series = 1'000'000;

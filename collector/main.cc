@@ -1,7 +1,7 @@
 // strata-collector: builds the stages from config, connects them, runs until SIGTERM/SIGINT.
 //
 //   agents --mTLS gRPC--> IngestService ---.
-//   Prometheus remote write (HTTP) -----------> hot::Head (WAL + chunks) <-- QueryApi <-- HTTP
+//   Prometheus remote write (HTTP) -----------> hot::HotStore (head + blocks) <-- QueryApi <-- HTTP
 //
 // Shutdown: readiness turns false, the gRPC server stops accepting and lets open batches finish
 // (bounded), the HTTP server stops, then the process exits.
@@ -21,7 +21,7 @@
 #include "collector/collector_cli.h"
 #include "collector/ingest/ingest_service.h"
 #include "collector/ingest/remote_write/remote_write_handler.h"
-#include "collector/storage/hot/head/head.h"
+#include "collector/storage/hot/store/hot_store.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/base/shutdown.h"
@@ -38,17 +38,12 @@ using common::LogLevel;
 
 constexpr char kComponent[] = "collector";
 
-// Once a minute: drops samples past retention, and writes a WAL checkpoint when more than
-// `checkpoint_segments` WAL segments have accumulated (bounding replay time). Stops promptly.
+// Every storage.maintenance_interval: the hot tier's maintenance (block cutting, retention, WAL
+// checkpoint). Stops promptly.
 class MaintenanceLoop {
  public:
-  MaintenanceLoop(hot::Head& head, const common::Clock& clock, int64_t retention_ms,
-                  int64_t checkpoint_segments)
-      : head_(head),
-        clock_(clock),
-        retention_ms_(retention_ms),
-        checkpoint_segments_(checkpoint_segments),
-        thread_([this] { Run(); }) {}
+  MaintenanceLoop(hot::HotStore& store, const common::Clock& clock, int64_t interval_ms)
+      : store_(store), clock_(clock), interval_ms_(interval_ms), thread_([this] { Run(); }) {}
   ~MaintenanceLoop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -62,20 +57,13 @@ class MaintenanceLoop {
   void Run() {
     pthread_setname_np(pthread_self(), "maintenance");
     std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) {
-      head_.DropBefore(clock_.NowMs() - retention_ms_);
-      if (static_cast<int64_t>(head_.NumWalSegments()) > checkpoint_segments_) {
-        if (absl::Status s = head_.Checkpoint(); !s.ok()) {
-          Log(LogLevel::kError, kComponent, "WAL checkpoint failed",
-              {{"error", std::string(s.message())}});
-        }
-      }
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; })) {
+      store_.Maintenance(clock_.NowMs()).IgnoreError();  // logged and counted inside
     }
   }
-  hot::Head& head_;
+  hot::HotStore& store_;
   const common::Clock& clock_;
-  int64_t retention_ms_;
-  int64_t checkpoint_segments_;
+  int64_t interval_ms_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -134,8 +122,12 @@ int Run(int argc, char** argv) {
         {{"detail", detail}});
   });
 
-  hot::HeadOptions head_options;
-  head_options.dir = config.data_dir + "/hot";
+  hot::HotStoreOptions hot_options;
+  hot_options.dir = config.data_dir + "/hot";
+  hot_options.block_range_ms = config.storage.block_range_ms;
+  hot_options.retention_ms = config.storage.retention_ms;
+  hot_options.wal_checkpoint_segments = config.storage.wal_checkpoint_segments;
+  hot::HeadOptions& head_options = hot_options.head;
   head_options.wal.fsync =
       config.storage.fsync == "always" ? hot::FsyncPolicy::kAlways : hot::FsyncPolicy::kInterval;
   head_options.wal.sync_interval_ms = config.storage.fsync_interval_ms;
@@ -145,15 +137,17 @@ int Run(int argc, char** argv) {
   head_options.max_series = config.storage.max_series;
   head_options.max_series_per_metric = config.storage.max_series_per_metric;
   head_options.max_samples_per_chunk = static_cast<int>(config.storage.max_samples_per_chunk);
-  absl::StatusOr<std::unique_ptr<hot::Head>> head = hot::Head::Open(head_options, registry);
-  if (!head.ok()) {
+  // Samples older than the retention are refused rather than stored and dropped a minute later.
+  head_options.min_valid_t_ms = clock.NowMs() - config.storage.retention_ms;
+  absl::StatusOr<std::unique_ptr<hot::HotStore>> hot_store =
+      hot::HotStore::Open(hot_options, registry);
+  if (!hot_store.ok()) {
     Log(LogLevel::kError, kComponent, "cannot open the hot tier",
-        {{"dir", head_options.dir}, {"error", std::string(head.status().message())}});
+        {{"dir", hot_options.dir}, {"error", std::string(hot_store.status().message())}});
     return 1;
   }
-  hot::Head& store = **head;
-  MaintenanceLoop maintenance(store, clock, config.storage.retention_ms,
-                              config.storage.wal_checkpoint_segments);
+  hot::HotStore& store = **hot_store;
+  MaintenanceLoop maintenance(store, clock, config.storage.maintenance_interval_ms);
 
   IngestOptions ingest_options;
   ingest_options.limits.max_compressed_bytes = static_cast<uint32_t>(config.ingest.max_batch_bytes);
@@ -206,7 +200,7 @@ int Run(int argc, char** argv) {
   http_options.bearer_token = bearer_token;
   http_options.protected_prefixes = {"/api/"};
   common::HttpServer http("collector", http_options, registry);
-  RegisterHttpRoutes(http.server(), query_api, remote_write, store, registry, ready);
+  RegisterHttpRoutes(http.server(), query_api, remote_write, store.head(), registry, ready);
   absl::StatusOr<std::string> http_addr = http.Listen();
   if (!http_addr.ok()) {
     Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));

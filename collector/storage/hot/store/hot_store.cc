@@ -168,8 +168,14 @@ absl::Status HotStore::CutBlocksBefore(int64_t before_ms) {
   for (;;) {
     int64_t min_t = 0, max_t = 0;
     if (!head_->TimeRange(&min_t, &max_t)) return absl::OkStatus();
-    int64_t start = FloorTo(min_t, range);
-    if (start + range > before_ms) return absl::OkStatus();
+    // The head may still hold samples of an already cut range (chunks straddling its end are
+    // kept until wholly older); those are in the block, so start after the newest block.
+    {
+      std::lock_guard<std::mutex> lock(blocks_mu_);
+      if (!blocks_.empty()) min_t = std::max(min_t, blocks_.back().second->meta().max_t + 1);
+    }
+    const int64_t start = FloorTo(min_t, range);
+    if (start + range > before_ms || min_t > max_t) return absl::OkStatus();
     if (absl::Status s = CutBlock(start, start + range); !s.ok()) return s;
   }
 }
