@@ -1,8 +1,8 @@
 #include "agent/agent_cli.h"
 
 #include <CLI/CLI.hpp>
-#include <iostream>
 
+#include "common/config/cli_parse.h"
 #include "strata/version.h"
 
 namespace strata::agent {
@@ -32,19 +32,8 @@ std::optional<int> ParseAgentCli(int argc, char** argv, AgentCli* cli) {
       "name expected in the collector certificate (overrides collector.tls.server_name)");
   app.add_option("--agent-id", cli->agent_id, "agent identity (overrides agent_id)");
   app.add_option("--log-level", cli->log_level, "debug, info, warn or error (overrides log_level)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (print_reference) {
-    std::string text = "# strata-agent configuration reference (defaults shown)\n";
-    AgentConfigSchema().Describe(AgentConfig{}, 0, &text);
-    std::cout << text;
-    return 0;
-  }
-  return std::nullopt;
+  return common::ParseCommandLine(app, argc, argv, print_reference, "strata-agent",
+                                  AgentConfigSchema());
 }
 
 absl::Status LoadAgentConfig(const AgentCli& cli, AgentConfig* config, bool* defaults_scrape) {

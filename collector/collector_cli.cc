@@ -1,8 +1,8 @@
 #include "collector/collector_cli.h"
 
 #include <CLI/CLI.hpp>
-#include <iostream>
 
+#include "common/config/cli_parse.h"
 #include "strata/version.h"
 
 namespace strata::collector {
@@ -27,19 +27,8 @@ std::optional<int> ParseCollectorCli(int argc, char** argv, CollectorCli* cli) {
   app.add_option("--tls-cert", cli->tls_cert, "collector certificate (overrides tls.cert_file)");
   app.add_option("--tls-key", cli->tls_key, "collector private key (overrides tls.key_file)");
   app.add_option("--log-level", cli->log_level, "debug, info, warn or error (overrides log_level)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
-  if (print_reference) {
-    std::string text = "# strata-collector configuration reference (defaults shown)\n";
-    CollectorConfigSchema().Describe(CollectorConfig{}, 0, &text);
-    std::cout << text;
-    return 0;
-  }
-  return std::nullopt;
+  return common::ParseCommandLine(app, argc, argv, print_reference, "strata-collector",
+                                  CollectorConfigSchema());
 }
 
 absl::Status LoadCollectorConfig(const CollectorCli& cli, CollectorConfig* config) {
