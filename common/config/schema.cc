@@ -9,12 +9,18 @@ namespace strata::common {
 
 absl::Status ConfigError(const std::string& file, const YAML::Node& node, const std::string& path,
                          const std::string& message) {
-  std::string where = file;
+  // Built with append() rather than operator+ chains: GCC 12 at -O3 reports a false
+  // -Werror=restrict on the temporaries of `where += ":" + std::to_string(...)`.
+  std::string text = file;
   if (node) {
     YAML::Mark m = node.Mark();
-    if (m.line >= 0) where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    if (m.line >= 0) {
+      text.append(":").append(std::to_string(m.line + 1));
+      text.append(":").append(std::to_string(m.column + 1));
+    }
   }
-  return absl::InvalidArgumentError(where + ": key \"" + path + "\": " + message);
+  text.append(": key \"").append(path).append("\": ").append(message);
+  return absl::InvalidArgumentError(text);
 }
 
 std::string JoinPath(const std::string& parent, const std::string& name) {

@@ -1,0 +1,839 @@
+// Ingest benchmark: the Strata collector (Prometheus remote write and its native mTLS gRPC agent
+// protocol) side by side with VictoriaMetrics single-node (remote write) on the same pre-encoded
+// node_exporter-like data set (see node_dataset.h), in one run.
+//
+// For every data-set size, every repeat and every system, in turn: start the server on 127.0.0.1
+// with a fresh data dir, send every request over K concurrent connections (one sender per shard,
+// each in order) and time the wall clock; read the server's CPU time (utime+stime of
+// /proc/PID/stat) before and after sending; check every request was accepted (HTTP 2xx, or an Ack
+// for all its samples), the server's own sample counter, the number of series and spot values
+// at three instants; read peak RSS (VmHWM); stop the server gracefully (VictoriaMetrics after
+// /internal/force_flush) and sum the sizes of the files left in its data dir. Medians over the
+// repeats are printed, with Strata/VM ratios. Systems are interleaved within each repeat so load
+// from other work on the machine spreads over all of them alike.
+//
+//   ingest_bench --collector=PATH --gen_certs=scripts/gen-dev-certs.sh [flags]
+//     --series=10000,100000   data-set sizes (series, rounded up to a multiple of 100)
+//     --hours=24              hours of 15 s scrapes, one value or one per --series entry
+//     --repeats=3             timing runs per system (medians printed)
+//     --connections=4         concurrent connections = sender shards
+//     --samples_per_request=2000
+//     --systems=strata-rw,strata-grpc,vm
+//     --vm=/usr/bin/victoria-metrics
+//     --strata_fsync=interval (interval|always; VictoriaMetrics never fsyncs per request)
+//     --tmp_dir=/tmp          parent of the bench's own temp dir (removed at the end)
+//     --seed=1
+//
+// A failed check aborts the run with the reason: figures from a server that dropped data are
+// worthless.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/ingest/node_dataset.h"
+#include "strata/v1/ingest.grpc.pb.h"
+
+extern char** environ;
+
+namespace strata::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "ingest_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+struct Flags {
+  std::vector<int64_t> series = {10000, 100000};
+  std::vector<int64_t> hours = {24};
+  int repeats = 3;
+  int connections = 4;
+  int samples_per_request = 2000;
+  std::vector<std::string> systems = {"strata-rw", "strata-grpc", "vm"};
+  std::string collector;
+  std::string vm = "/usr/bin/victoria-metrics";
+  std::string gen_certs;
+  std::string strata_fsync = "interval";
+  std::string tmp_dir = "/tmp";
+  uint64_t seed = 1;
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    size_t eq = a.find('=');
+    if (a.rfind("--", 0) != 0 || eq == std::string::npos) Fail("bad flag " + a + " (--name=value)");
+    std::string k = a.substr(2, eq - 2), v = a.substr(eq + 1);
+    auto ints = [&] {
+      std::vector<int64_t> out;
+      for (const std::string& s : Split(v)) out.push_back(std::stoll(s));
+      return out;
+    };
+    if (k == "series") {
+      f.series = ints();
+    } else if (k == "hours") {
+      f.hours = ints();
+    } else if (k == "repeats") {
+      f.repeats = std::stoi(v);
+    } else if (k == "connections") {
+      f.connections = std::stoi(v);
+    } else if (k == "samples_per_request") {
+      f.samples_per_request = std::stoi(v);
+    } else if (k == "systems") {
+      f.systems = Split(v);
+    } else if (k == "collector") {
+      f.collector = v;
+    } else if (k == "vm") {
+      f.vm = v;
+    } else if (k == "gen_certs") {
+      f.gen_certs = v;
+    } else if (k == "strata_fsync") {
+      f.strata_fsync = v;
+    } else if (k == "tmp_dir") {
+      f.tmp_dir = v;
+    } else if (k == "seed") {
+      f.seed = std::stoull(v);
+    } else {
+      Fail("unknown flag --" + k);
+    }
+  }
+  if (f.hours.size() != 1 && f.hours.size() != f.series.size()) {
+    Fail("--hours takes one value or one per --series entry");
+  }
+  if (f.repeats < 1 || f.connections < 1 || f.samples_per_request < 1) Fail("bad counts");
+  for (const std::string& s : f.systems) {
+    if (s != "strata-rw" && s != "strata-grpc" && s != "vm") Fail("unknown system " + s);
+    if (s != "vm" && f.collector.empty()) Fail("--collector=PATH is required for " + s);
+    if (s == "strata-grpc" && f.gen_certs.empty()) Fail("--gen_certs=PATH is required");
+  }
+  return f;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server processes.
+
+double CpuSeconds(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t p = stat.rfind(')');
+  if (p == std::string::npos) Fail("cannot read /proc/" + std::to_string(pid) + "/stat");
+  std::istringstream in(stat.substr(p + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // After the comm field: state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+uint64_t PeakRssBytes(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t p = status.find("VmHWM:");
+  if (p == std::string::npos) Fail("no VmHWM for pid " + std::to_string(pid));
+  return std::stoull(status.substr(p + 6)) * 1024;
+}
+
+// Bytes of the regular files under `dir` (apparent sizes; symlinks are not followed).
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::string& log_path) : log_(log_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+      Fail("cannot start " + args[0]);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Process() { Stop(); }
+
+  pid_t pid() const { return pid_; }
+  std::string Log() const { return ReadFile(log_); }
+  bool Exited() {
+    if (pid_ <= 0) return true;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+
+  // SIGTERM and wait (servers flush on a graceful stop); SIGKILL after `timeout_s`.
+  void Stop(double timeout_s = 120) {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    auto deadline = SteadyClock::now() + std::chrono::duration<double>(timeout_s);
+    while (!Exited()) {
+      if (SteadyClock::now() > deadline) {
+        std::fprintf(stderr, "pid %d did not stop in %.0f s; killing it\n", pid_, timeout_s);
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+bool IsEmpty(bool v) { return !v; }
+bool IsEmpty(const std::string& v) { return v.empty(); }
+
+template <typename F>
+auto WaitFor(F f, double timeout_s, const std::string& what) {
+  auto deadline = SteadyClock::now() + std::chrono::duration<double>(timeout_s);
+  for (;;) {
+    auto v = f();
+    if (!IsEmpty(v)) return v;
+    if (SteadyClock::now() > deadline) Fail("timed out waiting for " + what);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A port that was free a moment ago, for VictoriaMetrics which cannot report a port-0 bind.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    Fail("no free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+HostPort ParseHostPort(const std::string& s) {
+  size_t colon = s.rfind(':');
+  return {s.substr(0, colon), std::stoi(s.substr(colon + 1))};
+}
+
+int HttpGetStatus(const HostPort& hp, const std::string& path, std::string* body = nullptr,
+                  int timeout_s = 300) {
+  httplib::Client c(hp.host, hp.port);
+  c.set_connection_timeout(2);
+  c.set_read_timeout(timeout_s);
+  auto res = c.Get(path.c_str());
+  if (!res) return 0;
+  if (body) *body = res->body;
+  return res->status;
+}
+
+struct Server {
+  std::unique_ptr<Process> process;
+  HostPort http;
+  std::string grpc;
+  std::string data_dir;
+  std::string name;
+};
+
+Server StartStrata(const Flags& flags, const std::string& dir, const std::string& certs,
+                   const Dataset& d, int64_t hours) {
+  Server s;
+  s.name = "strata";
+  s.data_dir = dir + "/data";
+  const std::string cfg = dir + "/collector.yaml";
+  std::ofstream(cfg) << "log_level: info\n"
+                     << "http_listen: 127.0.0.1:0\n"
+                     << "grpc_listen: 127.0.0.1:0\n"
+                     << "data_dir: " << s.data_dir << "\n"
+                     << "tls:\n"
+                     << "  ca_file: " << certs << "/ca.pem\n"
+                     << "  cert_file: " << certs << "/collector.pem\n"
+                     << "  key_file: " << certs << "/collector-key.pem\n"
+                     << "storage:\n"
+                     << "  fsync: " << flags.strata_fsync << "\n"
+                     << "  retention: " << std::max<int64_t>(72, hours + 24) << "h\n"
+                     << "  max_series: " << d.series * 2 << "\n"
+                     << "ingest:\n"
+                     << "  max_series_per_stream: " << d.series * 2 << "\n"
+                     << "query:\n"
+                     << "  max_series: " << d.series * 2 << "\n";
+  s.process = std::make_unique<Process>(std::vector<std::string>{flags.collector, "--config", cfg},
+                                        dir + "/collector.log");
+  auto addr = [&](const std::string& listener) {
+    std::regex rx("msg=listening component_listener=" + listener + " addr=(\\S+)");
+    return WaitFor(
+        [&]() -> std::string {
+          std::smatch m;
+          std::string log = s.process->Log();
+          if (std::regex_search(log, m, rx)) return m[1];
+          if (s.process->Exited()) Fail("strata-collector exited:\n" + log);
+          return "";
+        },
+        30, "strata-collector to listen (" + listener + ")");
+  };
+  s.http = ParseHostPort(addr("http"));
+  s.grpc = addr("grpc");
+  WaitFor([&] { return HttpGetStatus(s.http, "/-/ready", nullptr, 2) == 200; }, 30, "strata ready");
+  return s;
+}
+
+Server StartVm(const Flags& flags, const std::string& dir) {
+  Server s;
+  s.name = "vm";
+  s.data_dir = dir + "/vmdata";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    int port = FreePort();
+    s.http = {"127.0.0.1", port};
+    s.process = std::make_unique<Process>(
+        std::vector<std::string>{flags.vm, "-storageDataPath=" + s.data_dir,
+                                 "-httpListenAddr=127.0.0.1:" + std::to_string(port),
+                                 "-retentionPeriod=100y"},
+        dir + "/vm.log");
+    bool up = false;
+    auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+    while (SteadyClock::now() < deadline && !s.process->Exited()) {
+      if (HttpGetStatus(s.http, "/health", nullptr, 2) == 200) {
+        up = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (up) return s;
+    s.process->Stop();  // most likely lost the port race; try another port
+  }
+  Fail("victoria-metrics did not start; log:\n" + ReadFile(dir + "/vm.log"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Senders.
+
+struct SendResult {
+  double seconds = 0;
+  uint64_t accepted_samples = 0;  // HTTP 2xx requests' samples, or samples_accepted of acks
+  uint64_t failures = 0;
+  std::string first_failure;
+};
+
+SendResult SendRemoteWrite(const Dataset& d, const HostPort& hp) {
+  SendResult r;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  for (const Shard& shard : d.shards) {
+    threads.emplace_back([&, &shard = shard] {
+      httplib::Client c(hp.host, hp.port);
+      c.set_keep_alive(true);
+      c.set_read_timeout(120);
+      c.set_write_timeout(120);
+      httplib::Headers headers = {{"Content-Encoding", "snappy"},
+                                  {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+      uint64_t ok = 0, failed = 0;
+      std::string why;
+      for (size_t i = 0; i < shard.remote_write.size(); ++i) {
+        const std::string& body = shard.remote_write[i];
+        auto res =
+            c.Post("/api/v1/write", headers, body.data(), body.size(), "application/x-protobuf");
+        if (res && res->status >= 200 && res->status < 300) {
+          ok += shard.remote_write_samples[i];
+        } else {
+          if (failed++ == 0) {
+            why = res ? "HTTP " + std::to_string(res->status) + ": " + res->body
+                      : "transport error " + httplib::to_string(res.error());
+          }
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      r.accepted_samples += ok;
+      r.failures += failed;
+      if (r.first_failure.empty()) r.first_failure = why;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  r.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return r;
+}
+
+SendResult SendGrpc(const Dataset& d, const std::string& addr, const std::string& certs) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFile(certs + "/ca.pem");
+  ssl.pem_cert_chain = ReadFile(certs + "/agent.pem");
+  ssl.pem_private_key = ReadFile(certs + "/agent-key.pem");
+  // Connect every stream before the clock starts: the TLS handshakes are not ingest work.
+  struct Conn {
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  std::vector<Conn> conns;
+  for (size_t k = 0; k < d.shards.size(); ++k) {
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per shard
+    args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
+    auto ch = grpc::CreateCustomChannel(addr, grpc::SslCredentials(ssl), args);
+    if (!ch->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+      Fail("cannot connect to the collector's gRPC endpoint " + addr);
+    }
+    conns.push_back({ch});
+  }
+  SendResult r;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  const auto start = SteadyClock::now();
+  for (size_t k = 0; k < d.shards.size(); ++k) {
+    threads.emplace_back([&, k] {
+      const Shard& shard = d.shards[k];
+      auto stub = v1::Ingest::NewStub(conns[k].channel);
+      grpc::ClientContext ctx;
+      auto stream = stub->Stream(&ctx);
+      // At most 8 unacknowledged batches, as the agent's exporter (max_in_flight_batches).
+      constexpr size_t kWindow = 8;
+      std::mutex wmu;
+      std::condition_variable cv;
+      size_t acked = 0;
+      uint64_t ok = 0, failed = 0;
+      std::string why;
+      std::thread reader([&] {
+        v1::CollectorMessage msg;
+        while (stream->Read(&msg)) {
+          std::lock_guard<std::mutex> lock(wmu);
+          if (msg.has_ack()) {
+            const uint64_t id = msg.ack().batch_id();
+            const uint64_t want =
+                id >= 1 && id <= shard.grpc_samples.size() ? shard.grpc_samples[id - 1] : 0;
+            ok += msg.ack().samples_accepted();
+            if (msg.ack().samples_accepted() != want && failed++ == 0) {
+              why = "batch " + std::to_string(id) + " acked " +
+                    std::to_string(msg.ack().samples_accepted()) + " of " + std::to_string(want);
+            }
+          } else if (failed++ == 0) {
+            why = "rejected: " + v1::RejectReason_Name(msg.reject().reason()) + " " +
+                  msg.reject().message();
+          }
+          ++acked;
+          cv.notify_all();
+          if (acked == shard.grpc.size()) break;
+        }
+      });
+      for (size_t i = 0; i < shard.grpc.size(); ++i) {
+        {
+          std::unique_lock<std::mutex> lock(wmu);
+          cv.wait(lock, [&] { return i - acked < kWindow; });
+        }
+        if (!stream->Write(shard.grpc[i])) break;
+      }
+      stream->WritesDone();
+      reader.join();
+      grpc::Status st = stream->Finish();
+      std::lock_guard<std::mutex> lock(mu);
+      r.accepted_samples += ok;
+      if (acked != shard.grpc.size()) {
+        ++failed;
+        if (why.empty()) why = "stream ended early: " + st.error_message();
+      }
+      r.failures += failed;
+      if (r.first_failure.empty()) r.first_failure = why;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  r.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks against the input.
+
+std::string UrlEncode(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      std::snprintf(buf, sizeof(buf), "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string Query(const HostPort& hp, const std::string& expr, int64_t time_ms) {
+  char t[32];
+  std::snprintf(t, sizeof(t), "%.3f", static_cast<double>(time_ms) / 1000);
+  std::string body;
+  int code = HttpGetStatus(hp, "/api/v1/query?query=" + UrlEncode(expr) + "&time=" + t, &body);
+  if (code != 200) Fail("query " + expr + " -> HTTP " + std::to_string(code) + ": " + body);
+  return body;
+}
+
+size_t CountOccurrences(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + what.size())) ++n;
+  return n;
+}
+
+// A sum of every line of the text exposition whose series starts with `prefix`.
+double MetricSum(const HostPort& hp, const std::string& prefix) {
+  std::string body;
+  if (HttpGetStatus(hp, "/metrics", &body) != 200) Fail("cannot read /metrics");
+  double sum = 0;
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0)
+      sum += std::strtod(line.substr(line.rfind(' ')).c_str(), nullptr);
+  }
+  return sum;
+}
+
+// Returns "" when every check passes, else what failed.
+// Values must match exactly, except within `rel_tolerance` (VictoriaMetrics stores values as a
+// decimal mantissa and rounds to about 12 significant digits, e.g. a histogram _sum). The largest
+// relative error seen goes to `max_rel_error`.
+std::string Verify(const Dataset& d, const Server& s, double rel_tolerance, double* max_rel_error) {
+  *max_rel_error = 0;
+  // Every series has a sample in the last scrape interval.
+  const int64_t end_ms = d.last_grid_ms + 15000;
+  size_t series = 0;
+  std::string body;
+  auto deadline = SteadyClock::now() + std::chrono::seconds(60);
+  do {  // VictoriaMetrics makes new series searchable asynchronously
+    body = Query(s.http, "{job=\"node\"}", end_ms);
+    series = CountOccurrences(body, "\"metric\":");
+    if (static_cast<int64_t>(series) == d.series) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  } while (SteadyClock::now() < deadline);
+  if (static_cast<int64_t>(series) != d.series) {
+    return "query {job=\"node\"} returned " + std::to_string(series) + " series, want " +
+           std::to_string(d.series);
+  }
+  for (const SpotSample& spot : d.spot) {
+    body = Query(s.http, spot.selector, spot.timestamp_ms);
+    // {"metric":{...},"value":[T,"V"]}
+    size_t p = body.find("\"value\":[");
+    size_t q = p == std::string::npos ? p : body.find(",\"", p);
+    if (q == std::string::npos || CountOccurrences(body, "\"metric\":") != 1) {
+      return "spot query " + spot.selector + " @" + std::to_string(spot.timestamp_ms) +
+             " returned " + body.substr(0, 300);
+    }
+    double got = std::strtod(body.c_str() + q + 2, nullptr);
+    const double rel = got == spot.value ? 0 : std::fabs(got - spot.value) / std::fabs(spot.value);
+    *max_rel_error = std::max(*max_rel_error, rel);
+    if (!(rel <= rel_tolerance)) {
+      char msg[512];
+      std::snprintf(msg, sizeof(msg), "spot query %s @%lld: got %.17g, want %.17g",
+                    spot.selector.c_str(), static_cast<long long>(spot.timestamp_ms), got,
+                    spot.value);
+      return msg;
+    }
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// One measured run.
+
+struct RunFigures {
+  double samples_per_s = 0;
+  double cpu_s_per_million = 0;
+  double rss_bytes_per_series = 0;
+  double disk_bytes_per_sample = 0;
+  double seconds = 0;
+  double cpu_s = 0;
+  uint64_t peak_rss = 0;
+  uint64_t disk_bytes = 0;
+  double max_rel_error = 0;  // of the spot-checked values
+};
+
+RunFigures RunOnce(const Flags& flags, const std::string& system, const Dataset& d, int64_t hours,
+                   const std::string& run_dir, const std::string& certs) {
+  fs::create_directories(run_dir);
+  Server s =
+      system == "vm" ? StartVm(flags, run_dir) : StartStrata(flags, run_dir, certs, d, hours);
+  const pid_t pid = s.process->pid();
+  const double cpu0 = CpuSeconds(pid);
+  SendResult r = system == "strata-grpc" ? SendGrpc(d, s.grpc, certs) : SendRemoteWrite(d, s.http);
+  const double cpu1 = CpuSeconds(pid);
+  if (r.failures > 0 || r.accepted_samples != static_cast<uint64_t>(d.total_samples)) {
+    Fail(system + ": " + std::to_string(r.failures) + " failed requests, " +
+         std::to_string(r.accepted_samples) + " of " + std::to_string(d.total_samples) +
+         " samples accepted; first failure: " + r.first_failure);
+  }
+  // The server's own count of stored samples must match too.
+  double counted = 0;
+  if (system == "vm") {
+    if (HttpGetStatus(s.http, "/internal/force_flush") != 200) Fail("vm force_flush failed");
+    counted = MetricSum(s.http, "vm_rows_inserted_total{type=\"promremotewrite\"}");
+  } else if (system == "strata-rw") {
+    counted = MetricSum(s.http, "strata_collector_remote_write_samples_total");
+  } else {
+    counted = static_cast<double>(r.accepted_samples);  // acks carry samples_accepted
+  }
+  if (counted != static_cast<double>(d.total_samples)) {
+    Fail(system + ": server counted " + std::to_string(counted) + " samples, sent " +
+         std::to_string(d.total_samples));
+  }
+  RunFigures f;
+  std::string bad = Verify(d, s, system == "vm" ? 1e-11 : 0, &f.max_rel_error);
+  if (!bad.empty()) Fail(system + ": " + bad);
+  f.peak_rss = PeakRssBytes(pid);
+  s.process->Stop();
+  f.disk_bytes = DirBytes(s.data_dir);
+  f.seconds = r.seconds;
+  f.cpu_s = cpu1 - cpu0;
+  f.samples_per_s = static_cast<double>(d.total_samples) / r.seconds;
+  f.cpu_s_per_million = f.cpu_s / (static_cast<double>(d.total_samples) / 1e6);
+  f.rss_bytes_per_series = static_cast<double>(f.peak_rss) / static_cast<double>(d.series);
+  f.disk_bytes_per_sample =
+      static_cast<double>(f.disk_bytes) / static_cast<double>(d.total_samples);
+  return f;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string Loadavg() {
+  std::string s = ReadFile("/proc/loadavg");
+  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
+}
+
+void PrintMachine(const Flags& flags) {
+  std::string cpuinfo = ReadFile("/proc/cpuinfo"), model = "?";
+  size_t p = cpuinfo.find("model name");
+  if (p != std::string::npos) {
+    size_t c = cpuinfo.find(':', p);
+    model = cpuinfo.substr(c + 2, cpuinfo.find('\n', c) - c - 2);
+  }
+  std::string mem = ReadFile("/proc/meminfo");
+  std::printf("machine: nproc=%ld, cpu=%s, %s", sysconf(_SC_NPROCESSORS_ONLN), model.c_str(),
+              mem.substr(0, mem.find('\n') + 1).c_str());
+  std::printf("load average (1/5/15 min) at start: %s\n", Loadavg().c_str());
+  std::printf("peer: %s; strata fsync=%s; %d connections; %d samples/request; %d repeats\n\n",
+              flags.vm.c_str(), flags.strata_fsync.c_str(), flags.connections,
+              flags.samples_per_request, flags.repeats);
+  std::fflush(stdout);
+}
+
+std::string Human(double v) {
+  char buf[32];
+  if (v >= 1e6) {
+    std::snprintf(buf, sizeof(buf), "%.2fM", v / 1e6);
+  } else if (v >= 1e4) {
+    std::snprintf(buf, sizeof(buf), "%.1fk", v / 1e3);
+  } else if (v >= 100) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.3f", v);
+  }
+  return buf;
+}
+
+void PrintTable(const Flags& flags, const Dataset& d, int64_t hours,
+                const std::map<std::string, std::vector<RunFigures>>& runs) {
+  std::printf(
+      "== %lld series x %lld h at 15 s: %lld samples (%lld hosts); remote write %.1f MB "
+      "snappy (%.1f MB raw), agent batches %.1f MB lz4 ==\n",
+      static_cast<long long>(d.series), static_cast<long long>(hours),
+      static_cast<long long>(d.total_samples), static_cast<long long>(d.hosts),
+      d.remote_write_bytes / 1e6, d.remote_write_uncompressed_bytes / 1e6, d.grpc_bytes / 1e6);
+  struct Row {
+    const char* name;
+    double RunFigures::*field;
+  };
+  const Row rows[] = {{"samples/s", &RunFigures::samples_per_s},
+                      {"CPU-s per 1M samples", &RunFigures::cpu_s_per_million},
+                      {"peak RSS bytes/series", &RunFigures::rss_bytes_per_series},
+                      {"disk bytes/sample", &RunFigures::disk_bytes_per_sample},
+                      {"(send wall s)", &RunFigures::seconds},
+                      {"(server CPU s)", &RunFigures::cpu_s}};
+  std::vector<std::string> cols;
+  for (const std::string& s : flags.systems) cols.push_back(s);
+  const bool has_vm = runs.count("vm") > 0;
+  std::printf("%-24s", "median of runs");
+  for (const std::string& c : cols) std::printf("%14s", c.c_str());
+  if (has_vm) {
+    for (const std::string& c : cols) {
+      if (c != "vm") std::printf("%18s", (c + "/vm").c_str());
+    }
+  }
+  std::printf("\n");
+  for (const Row& row : rows) {
+    std::printf("%-24s", row.name);
+    std::map<std::string, double> med;
+    for (const std::string& c : cols) {
+      std::vector<double> v;
+      for (const RunFigures& f : runs.at(c)) v.push_back(f.*(row.field));
+      med[c] = Median(v);
+      std::printf("%14s", Human(med[c]).c_str());
+    }
+    if (has_vm) {
+      for (const std::string& c : cols) {
+        if (c != "vm") std::printf("%18.2f", med[c] / med["vm"]);
+      }
+    }
+    std::printf("\n");
+  }
+  std::printf("per-run samples/s:");
+  for (const std::string& c : cols) {
+    std::printf("  %s", c.c_str());
+    for (const RunFigures& f : runs.at(c)) std::printf(" %s", Human(f.samples_per_s).c_str());
+  }
+  std::printf("\npeak RSS MB / disk MB (first run):");
+  for (const std::string& c : cols) {
+    std::printf("  %s %.0f / %.1f", c.c_str(), runs.at(c)[0].peak_rss / 1e6,
+                runs.at(c)[0].disk_bytes / 1e6);
+  }
+  std::printf("\nmax relative error of spot-checked values:");
+  for (const std::string& c : cols) {
+    double e = 0;
+    for (const RunFigures& f : runs.at(c)) e = std::max(e, f.max_rel_error);
+    std::printf("  %s %.1e", c.c_str(), e);
+  }
+  std::printf("\nload average after: %s\n\n", Loadavg().c_str());
+  std::fflush(stdout);
+}
+
+// The bench's own temp dir: created by mkdtemp, and only that exact path is ever removed.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& parent) {
+    std::string tmpl = parent + "/strata-ingest-bench-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) Fail("mkdtemp in " + parent + " failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (path_.find("/strata-ingest-bench-") != std::string::npos) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int Main(int argc, char** argv) {
+  Flags flags = ParseFlags(argc, argv);
+  PrintMachine(flags);
+  TempDir tmp(flags.tmp_dir);
+  const std::string certs = tmp.path() + "/certs";
+  const bool grpc_wanted =
+      std::find(flags.systems.begin(), flags.systems.end(), "strata-grpc") != flags.systems.end();
+  if (!flags.collector.empty()) {
+    if (flags.gen_certs.empty()) Fail("--gen_certs=PATH is required (collector TLS files)");
+    std::string cmd = flags.gen_certs + " " + certs + " >/dev/null";
+    if (std::system(cmd.c_str()) != 0) Fail("certificate generation failed: " + cmd);
+  }
+  for (size_t i = 0; i < flags.series.size(); ++i) {
+    const int64_t hours = flags.hours.size() == 1 ? flags.hours[0] : flags.hours[i];
+    DatasetOptions opt;
+    opt.series = flags.series[i];
+    opt.hours = hours;
+    opt.shards = flags.connections;
+    opt.samples_per_request = flags.samples_per_request;
+    opt.seed = flags.seed;
+    opt.threads = static_cast<int>(std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN)));
+    opt.build_grpc = grpc_wanted;
+    // The data ends two minutes before now (servers drop samples outside their retention and
+    // VictoriaMetrics hides the last 30 s from queries), on a minute boundary.
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const int64_t end_ms = now_ms / 60000 * 60000 - 120000;
+    opt.start_ms = end_ms - hours * 3600 * 1000;
+    const auto g0 = SteadyClock::now();
+    Dataset d = BuildDataset(opt);
+    std::printf("[%lld series x %lld h] generated and encoded in %.1f s (not measured)\n",
+                static_cast<long long>(d.series), static_cast<long long>(hours),
+                std::chrono::duration<double>(SteadyClock::now() - g0).count());
+    std::fflush(stdout);
+    std::map<std::string, std::vector<RunFigures>> runs;
+    for (int rep = 0; rep < flags.repeats; ++rep) {
+      for (const std::string& system : flags.systems) {
+        const std::string run_dir =
+            tmp.path() + "/" + std::to_string(i) + "-" + std::to_string(rep) + "-" + system;
+        RunFigures f = RunOnce(flags, system, d, hours, run_dir, certs);
+        std::printf(
+            "  run %d %-12s %10s samples/s  %6.2f CPU-s/1M  %6.0f MB peak RSS  "
+            "%8.1f MB disk  (load %s)\n",
+            rep + 1, system.c_str(), Human(f.samples_per_s).c_str(), f.cpu_s_per_million,
+            f.peak_rss / 1e6, f.disk_bytes / 1e6, Loadavg().c_str());
+        std::fflush(stdout);
+        runs[system].push_back(f);
+        std::error_code ec;
+        fs::remove_all(run_dir, ec);  // inside our mkdtemp dir
+      }
+    }
+    PrintTable(flags, d, hours, runs);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace strata::bench
+
+int main(int argc, char** argv) { return strata::bench::Main(argc, argv); }
