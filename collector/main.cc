@@ -147,7 +147,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   hot::HotStore& store = **hot_store;
-  MaintenanceLoop maintenance(store, clock, config.storage.maintenance_interval_ms);
+  auto maintenance =
+      std::make_unique<MaintenanceLoop>(store, clock, config.storage.maintenance_interval_ms);
 
   IngestOptions ingest_options;
   ingest_options.limits.max_compressed_bytes = static_cast<uint32_t>(config.ingest.max_batch_bytes);
@@ -218,8 +219,9 @@ int Run(int argc, char** argv) {
   ready.store(false);
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   http.Stop();
-  if (absl::Status s = store.Close(); !s.ok()) {
-    Log(LogLevel::kError, kComponent, "closing the WAL failed",
+  maintenance.reset();  // Maintenance runs on one thread at a time: stop the loop first
+  if (absl::Status s = store.Shutdown(clock.NowMs()); !s.ok()) {
+    Log(LogLevel::kError, kComponent, "storage shutdown incomplete (the WAL still holds the data)",
         {{"error", std::string(s.message())}});
   }
   Log(LogLevel::kInfo, kComponent, "stopped");

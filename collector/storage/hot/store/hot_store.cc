@@ -180,6 +180,13 @@ absl::Status HotStore::CutBlocksBefore(int64_t before_ms) {
   }
 }
 
+absl::Status HotStore::Shutdown(int64_t now_ms) {
+  absl::Status result = Maintenance(now_ms);
+  if (head_->NumWalSegments() > 1) result.Update(head_->Checkpoint());
+  result.Update(head_->Close());
+  return result;
+}
+
 absl::Status HotStore::Maintenance(int64_t now_ms) {
   absl::Status result;
   int64_t min_t = 0, max_t = 0;

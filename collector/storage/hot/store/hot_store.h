@@ -80,6 +80,9 @@ class HotStore final : public Appender, public StorageReader {
   // head max_t - block_range / 2). Exposed for tests and shutdown-free tools.
   absl::Status CutBlocksBefore(int64_t before_ms);
 
+  // Graceful shutdown: runs Maintenance(now_ms), writes a WAL checkpoint (so the next start
+  // replays the snapshot instead of every segment since the last one), then closes the WAL.
+  absl::Status Shutdown(int64_t now_ms);
   absl::Status Close() { return head_->Close(); }
   const Head& head() const { return *head_; }
   size_t NumBlocks() const;

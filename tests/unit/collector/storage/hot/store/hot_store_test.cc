@@ -125,5 +125,28 @@ TEST(HotStoreTest, MaintenanceCutsBlocksDeletesExpiredOnesAndCheckpoints) {
   EXPECT_EQ(checkpoints, 1);
 }
 
+TEST(HotStoreTest, ShutdownCutsBlocksAndCheckpointsSoRestartReplaysLittle) {
+  std::string dir = FreshDir("shutdown");
+  HotStoreOptions o = Options(dir);
+  o.head.wal.segment_size_bytes = 64 * 1024;
+  auto data = Data();
+  {
+    common::Registry registry;
+    auto store = *HotStore::Open(o, registry);
+    for (const auto& [l, s] : data) ASSERT_TRUE(store->Append(l, s).ok());
+    ASSERT_GT(store->head().NumWalSegments(), 5u);
+    ASSERT_TRUE(store->Shutdown(kT0 + 5 * kHour).ok());
+    EXPECT_EQ(store->NumBlocks(), 1u);  // [T0, T0+2h): the head spanned 5 h
+  }
+  size_t segments = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/wal")) {
+    if (e.path().filename().string().size() == 8) ++segments;
+  }
+  EXPECT_LE(segments, 1u);
+  common::Registry registry;
+  auto store = *HotStore::Open(o, registry);
+  ExpectEqualsInput(*store, data);
+}
+
 }  // namespace
 }  // namespace strata::collector::hot
