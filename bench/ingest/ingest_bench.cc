@@ -824,6 +824,12 @@ int Main(int argc, char** argv) {
             f.peak_rss / 1e6, f.disk_bytes / 1e6, Loadavg().c_str());
         std::fflush(stdout);
         runs[system].push_back(f);
+        if (std::getenv("STRATA_BENCH_KEEP_LOGS") != nullptr) {
+          // For debugging a run: keep the server's log next to the bench's temp dir.
+          std::error_code copy_ec;
+          fs::copy_file(run_dir + "/collector.log", "/tmp/strata-bench-" + system + ".log",
+                        fs::copy_options::overwrite_existing, copy_ec);
+        }
         std::error_code ec;
         fs::remove_all(run_dir, ec);  // inside our mkdtemp dir
       }

@@ -179,6 +179,8 @@ absl::Status Head::Checkpoint() {
   const std::string final_dir = WalDir() + "/" + std::string(kCheckpointPrefix) + SegmentName(seq);
   const std::string tmp_dir = final_dir + ".tmp";
   std::error_code ec;
+  // Nothing was appended since the last checkpoint (Roll() kept an empty segment): it is current.
+  if (std::filesystem::exists(final_dir, ec)) return absl::OkStatus();
   std::filesystem::remove_all(tmp_dir, ec);
   WalOptions options;
   options.fsync = FsyncPolicy::kInterval;  // one sync at Close() is enough for a snapshot
@@ -196,8 +198,8 @@ absl::Status Head::Checkpoint() {
       absl::MutexLock lock(&shard.mu);
       for (const auto& [id, s] : shard.by_id) {
         series.push_back(WalSeries{id, s->labels});
-        CollectSamples(*s, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
-                       &buffer);
+        // Samples older than min_valid_t are already in a block: leave them out.
+        CollectSamples(*s, min_valid_t_.load(), std::numeric_limits<int64_t>::max(), &buffer);
         for (const common::Sample& x : buffer)
           samples.push_back(WalSample{id, x.timestamp_ms, x.value});
       }

@@ -182,7 +182,7 @@ absl::Status HotStore::CutBlocksBefore(int64_t before_ms) {
 
 absl::Status HotStore::Shutdown(int64_t now_ms) {
   absl::Status result = Maintenance(now_ms);
-  if (head_->NumWalSegments() > 1) result.Update(head_->Checkpoint());
+  if (head_->NumWalSegments() > 0) result.Update(head_->Checkpoint());
   result.Update(head_->Close());
   return result;
 }
