@@ -44,12 +44,10 @@ int Run(int argc, char** argv) {
     std::cerr << "strata-agent: invalid configuration: " << s.message() << "\n";
     return 2;
   }
-  common::LogLevel level;
-  if (!common::ParseLogLevel(config.log_level, &level)) {
+  if (!common::SetLogLevelByName(config.log_level)) {  // --log-level bypasses the schema check
     std::cerr << "strata-agent: invalid log level \"" << config.log_level << "\"\n";
     return 2;
   }
-  common::SetLogLevel(level);
   if (config.agent_id.empty()) config.agent_id = Hostname();
   if (cli.check_config) {
     std::cout << "configuration ok\n";

@@ -79,12 +79,10 @@ int Run(int argc, char** argv) {
     std::cerr << "strata-collector: invalid configuration: " << s.message() << "\n";
     return 2;
   }
-  common::LogLevel level;
-  if (!common::ParseLogLevel(config.log_level, &level)) {
+  if (!common::SetLogLevelByName(config.log_level)) {  // --log-level bypasses the schema check
     std::cerr << "strata-collector: invalid log level \"" << config.log_level << "\"\n";
     return 2;
   }
-  common::SetLogLevel(level);
   absl::StatusOr<common::TlsMaterial> tls = common::LoadTlsMaterial(
       {config.tls.ca_file, config.tls.cert_file, config.tls.key_file}, /*require_cert=*/true);
   if (!tls.ok()) {

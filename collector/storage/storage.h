@@ -34,6 +34,14 @@ struct AppendResult {
   uint64_t duplicates = 0;      // same series and timestamp already stored (kept the first)
   uint64_t out_of_bounds = 0;   // older than the accepted window
   uint64_t series_limited = 0;  // dropped because a series limit was reached
+
+  AppendResult& operator+=(const AppendResult& o) {
+    accepted += o.accepted;
+    duplicates += o.duplicates;
+    out_of_bounds += o.out_of_bounds;
+    series_limited += o.series_limited;
+    return *this;
+  }
 };
 
 // One series' samples inside an AppendBatch call; both pointers are borrowed for the call.
@@ -55,10 +63,7 @@ class Appender {
     for (const SeriesAppend& s : batch) {
       absl::StatusOr<AppendResult> r = Append(*s.labels, *s.samples);
       if (!r.ok()) return r.status();
-      total.accepted += r->accepted;
-      total.duplicates += r->duplicates;
-      total.out_of_bounds += r->out_of_bounds;
-      total.series_limited += r->series_limited;
+      total += *r;
     }
     return total;
   }

@@ -82,6 +82,13 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
   return true;
 }
 
+bool SetLogLevelByName(std::string_view text) {
+  LogLevel level;
+  if (!ParseLogLevel(text, &level)) return false;
+  SetLogLevel(level);
+  return true;
+}
+
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(); }
 
 std::string FormatLogLine(LogLevel level, std::string_view component, std::string_view msg,

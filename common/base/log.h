@@ -16,6 +16,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 // Sets the minimum level that is written (default kInfo). Parses "debug|info|warn|error".
 void SetLogLevel(LogLevel level);
 bool ParseLogLevel(std::string_view text, LogLevel* out);
+// SetLogLevel(ParseLogLevel(text)); false (level unchanged) for an unknown name.
+bool SetLogLevelByName(std::string_view text);
 bool LogEnabled(LogLevel level);
 
 // A key=value field of a log line. Values are quoted when they contain spaces or quotes.
