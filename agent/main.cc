@@ -15,6 +15,7 @@
 #include "agent/sample_queue.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/base/process_setup.h"
 #include "common/base/shutdown.h"
 #include "common/net/grpc_log_bridge.h"
 #include "common/net/http_server.h"
@@ -35,6 +36,7 @@ std::string Hostname() {
 }
 
 int Run(int argc, char** argv) {
+  common::ApplyProcessDefaults();
   common::InstallShutdownSignals();
   AgentCli cli;
   if (auto code = ParseAgentCli(argc, argv, &cli)) return *code;

@@ -24,6 +24,7 @@
 #include "collector/storage/hot/store/hot_store.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/base/process_setup.h"
 #include "common/base/shutdown.h"
 #include "common/net/grpc_log_bridge.h"
 #include "common/net/http_server.h"
@@ -71,6 +72,7 @@ class MaintenanceLoop {
 };
 
 int Run(int argc, char** argv) {
+  common::ApplyProcessDefaults();
   common::InstallShutdownSignals();
   CollectorCli cli;
   if (auto code = ParseCollectorCli(argc, argv, &cli)) return *code;

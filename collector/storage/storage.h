@@ -44,10 +44,14 @@ struct AppendResult {
   }
 };
 
-// One series' samples inside an AppendBatch call; both pointers are borrowed for the call.
+// One series' samples inside an AppendBatch call; everything is borrowed for the call. The series
+// is given either as `labels` or, when that is null, as `label_views` in canonical form
+// (common::IsCanonical: sorted, unique names, no empty value). Views let a request decoder hand
+// over labels that point into its buffer: storage copies them only for a series it has not seen.
 struct SeriesAppend {
-  const common::Labels* labels;
-  const std::vector<common::Sample>* samples;
+  const common::Labels* labels = nullptr;
+  std::span<const common::LabelView> label_views;
+  std::span<const common::Sample> samples;
 };
 
 class Appender {
@@ -61,7 +65,10 @@ class Appender {
   virtual absl::StatusOr<AppendResult> AppendBatch(std::span<const SeriesAppend> batch) {
     AppendResult total;
     for (const SeriesAppend& s : batch) {
-      absl::StatusOr<AppendResult> r = Append(*s.labels, *s.samples);
+      const std::vector<common::Sample> samples(s.samples.begin(), s.samples.end());
+      absl::StatusOr<AppendResult> r =
+          s.labels != nullptr ? Append(*s.labels, samples)
+                              : Append(common::Labels::FromCanonicalViews(s.label_views), samples);
       if (!r.ok()) return r.status();
       total += *r;
     }

@@ -21,6 +21,29 @@ Labels Labels::FromUnsorted(std::vector<Label> labels) {
   return Labels(std::move(out));
 }
 
+Labels Labels::FromCanonicalViews(std::span<const LabelView> views) {
+  std::vector<Label> out;
+  out.reserve(views.size());
+  for (const LabelView& v : views) out.push_back(Label{std::string(v.name), std::string(v.value)});
+  return Labels(std::move(out));
+}
+
+bool Labels::Equals(std::span<const LabelView> views) const {
+  if (views.size() != labels_.size()) return false;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (labels_[i].name != views[i].name || labels_[i].value != views[i].value) return false;
+  }
+  return true;
+}
+
+bool IsCanonical(std::span<const LabelView> views) {
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (views[i].value.empty()) return false;
+    if (i > 0 && !(views[i - 1].name < views[i].name)) return false;
+  }
+  return true;
+}
+
 Labels::Labels(std::initializer_list<Label> labels)
     : Labels(FromUnsorted(std::vector<Label>(labels))) {}
 

@@ -3,6 +3,7 @@
 // A label set: name/value pairs kept sorted by name with unique names. The metric name travels as
 // the label `__name__`, as in Prometheus. Labels is a value type; building one sorts once.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,13 @@ struct Label {
   auto operator<=>(const Label&) const = default;
 };
 
+// A label borrowed from someone else's buffer (e.g. a decoded request): no copy, no ownership.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+  bool operator==(const LabelView&) const = default;
+};
+
 class Labels {
  public:
   Labels() = default;
@@ -25,6 +33,9 @@ class Labels {
   // Sorts by name. When a name appears twice the later pair wins. Empty values are dropped
   // (in Prometheus an empty label value is the same as no label).
   static Labels FromUnsorted(std::vector<Label> labels);
+  // Copies views that are already canonical: sorted by name, names unique, no empty value
+  // (what IsCanonical() checks). The caller guarantees it; it is not re-checked.
+  static Labels FromCanonicalViews(std::span<const LabelView> views);
   // Convenience for tests and literals: {{"__name__","up"},{"job","x"}}.
   Labels(std::initializer_list<Label> labels);
 
@@ -44,11 +55,17 @@ class Labels {
 
   bool operator==(const Labels&) const = default;
   auto operator<=>(const Labels&) const = default;
+  // Same pairs as the canonical views, without building a Labels.
+  bool Equals(std::span<const LabelView> views) const;
 
  private:
   explicit Labels(std::vector<Label> sorted) : labels_(std::move(sorted)) {}
   std::vector<Label> labels_;
 };
+
+// True when `views` are sorted by name with unique names and no empty value: the form Labels
+// keeps, and the form the view-based MetricId and Labels::Equals expect.
+bool IsCanonical(std::span<const LabelView> views);
 
 // Builds a Labels from a base set with additions/removals, e.g. adding job/instance to a scraped
 // series. Set() with an empty value deletes the label.

@@ -1,26 +1,52 @@
 #include "common/model/metric_id.h"
 
-#define XXH_STATIC_LINKING_ONLY  // for XXH3_state_t on the stack
 #include <xxhash.h>
 
-namespace strata::common {
+#include <string>
 
-uint64_t MetricId(const Labels& labels) {
-  XXH3_state_t state;
-  XXH3_64bits_reset(&state);
-  static constexpr char kValueEnd = '\xff';
-  static constexpr char kNameEnd = '\xfe';
-  std::string_view name = labels.MetricName();
-  XXH3_64bits_update(&state, name.data(), name.size());
-  XXH3_64bits_update(&state, &kValueEnd, 1);
-  for (const Label& l : labels) {
+namespace strata::common {
+namespace {
+
+constexpr char kValueEnd = '\xff';
+constexpr char kNameEnd = '\xfe';
+
+// Keys longer than this are hashed but the buffer is released afterwards, so one hostile label set
+// does not pin memory on the thread.
+constexpr size_t kRetainedKeyBytes = 64 * 1024;
+
+// Builds the key (see metric_id.h) from pairs given in label-name order and hashes it.
+template <typename Range>
+uint64_t HashKey(std::string_view metric_name, const Range& pairs) {
+  thread_local std::string key;
+  key.clear();
+  key.append(metric_name);
+  key.push_back(kValueEnd);
+  for (const auto& l : pairs) {
     if (l.name == kMetricNameLabel) continue;
-    XXH3_64bits_update(&state, l.name.data(), l.name.size());
-    XXH3_64bits_update(&state, &kNameEnd, 1);
-    XXH3_64bits_update(&state, l.value.data(), l.value.size());
-    XXH3_64bits_update(&state, &kValueEnd, 1);
+    key.append(l.name);
+    key.push_back(kNameEnd);
+    key.append(l.value);
+    key.push_back(kValueEnd);
   }
-  return XXH3_64bits_digest(&state);
+  const uint64_t id = XXH3_64bits(key.data(), key.size());
+  if (key.capacity() > kRetainedKeyBytes) std::string().swap(key);
+  return id;
+}
+
+std::string_view MetricNameOf(std::span<const LabelView> canonical) {
+  for (const LabelView& l : canonical) {
+    if (l.name == kMetricNameLabel) return l.value;
+    if (l.name > kMetricNameLabel) break;  // sorted: it is not there
+  }
+  return {};
+}
+
+}  // namespace
+
+uint64_t MetricId(const Labels& labels) { return HashKey(labels.MetricName(), labels); }
+
+uint64_t MetricId(std::span<const LabelView> canonical) {
+  return HashKey(MetricNameOf(canonical), canonical);
 }
 
 }  // namespace strata::common

@@ -1,23 +1,25 @@
 #include "collector/ingest/remote_write/remote_write_handler.h"
 
-#include <google/protobuf/arena.h>
 #include <snappy.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "collector/ingest/remote_write/write_request_decoder.h"
 #include "common/model/labels.h"
 #include "common/model/names.h"
 #include "common/model/sample.h"
-#include "prometheus/remote_write.pb.h"
 
 namespace strata::collector::ingest {
 namespace {
 
-// protobuf parses at most INT_MAX bytes in one call.
+// The decoder indexes with 32 bits; requests are also kept below protobuf's own 2 GiB limit so any
+// remote write sender's messages fit.
 constexpr uint64_t kProtobufMaxBytes = INT_MAX;
 
 // A snappy element yields at most 64 bytes from 3 input bytes (a copy with a 2-byte offset), so a
@@ -79,6 +81,13 @@ void AppendEscaped(std::string_view s, std::string& out) {
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();
+  // Fast path: label values are nearly always ASCII; check 8 bytes at a time.
+  while (n - i >= 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
+    i += 8;
+  }
   while (i < n) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
@@ -109,17 +118,17 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-// `{name="value", ...}` in the sender's order, C-escaped and truncated: the message goes back to
-// the sender and into logs, so it must stay short and printable whatever the input.
-std::string DescribeSeries(const promrw::TimeSeries& series) {
+// `{name="value", ...}` sorted by name, C-escaped and truncated: the message goes back to the
+// sender and into logs, so it must stay short and printable whatever the input.
+std::string DescribeSeries(std::span<const common::LabelView> labels) {
   std::string out = "{";
-  for (int i = 0; i < series.labels_size(); ++i) {
+  for (size_t i = 0; i < labels.size(); ++i) {
     if (out.size() > kMaxEchoedSeriesBytes) break;
-    const promrw::Label& label = series.labels(i);
+    const common::LabelView& label = labels[i];
     if (i > 0) out += ",";
-    AppendEscaped(std::string_view(label.name()).substr(0, kMaxEchoedValueBytes), out);
+    AppendEscaped(label.name.substr(0, kMaxEchoedValueBytes), out);
     out += "=\"";
-    AppendEscaped(std::string_view(label.value()).substr(0, kMaxEchoedValueBytes), out);
+    AppendEscaped(label.value.substr(0, kMaxEchoedValueBytes), out);
     out += "\"";
   }
   if (out.size() > kMaxEchoedSeriesBytes) {
@@ -138,12 +147,37 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-// The decompression buffer of this thread. It only grows (resize zero-fills new bytes, so a
-// buffer kept at its size costs nothing the next time) until a request exceeds
-// kRetainedBufferBytes; then it is freed after that request.
-std::string& ThreadBuffer() {
-  thread_local std::string buffer;
-  return buffer;
+// The working memory of this thread: the decompression buffer (it only grows; resize zero-fills
+// new bytes, so a buffer kept at its size costs nothing the next time), the decoded request whose
+// views point into it, and the batch handed to storage. Everything is released after a request
+// bigger than kRetainedBufferBytes.
+struct ThreadScratch {
+  std::string buffer;
+  DecodedWriteRequest request;
+  std::vector<SeriesAppend> appends;
+
+  void ReleaseIfLarge(uint64_t retained_bytes) {
+    if (buffer.size() <= retained_bytes) return;
+    std::string().swap(buffer);
+    request = DecodedWriteRequest();
+    std::vector<SeriesAppend>().swap(appends);
+  }
+};
+
+ThreadScratch& Scratch() {
+  thread_local ThreadScratch scratch;
+  return scratch;
+}
+
+// Sorts the labels of one series by name when the sender did not (Prometheus sends them sorted,
+// so this is usually one comparison per label).
+void SortByName(std::span<common::LabelView> labels) {
+  const auto by_name = [](const common::LabelView& a, const common::LabelView& b) {
+    return a.name < b.name;
+  };
+  if (!std::is_sorted(labels.begin(), labels.end(), by_name)) {
+    std::sort(labels.begin(), labels.end(), by_name);
+  }
 }
 
 // Checks Content-Type. Absent is accepted (the body is validated anyway). A `proto=` parameter
@@ -309,69 +343,58 @@ void RemoteWriteHandler::Process(std::string_view body, RemoteWriteResult& resul
     return;
   }
 
-  // Parsed messages (and their bytes fields) go into one arena: a handful of block allocations
-  // per request instead of several per series and sample.
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = std::clamp<size_t>(declared, 4096, 1 << 20);
-  arena_options.max_block_size = 4 << 20;
-  google::protobuf::Arena arena(arena_options);
-  auto* request = google::protobuf::Arena::CreateMessage<promrw::WriteRequest>(&arena);
-  {
-    std::string& buffer = ThreadBuffer();
-    if (buffer.size() < declared) buffer.resize(declared);
-    const bool decoded = snappy::RawUncompress(body.data(), body.size(), buffer.data());
-    const bool parsed =
-        decoded && request->ParseFromArray(buffer.data(), static_cast<int>(declared));
-    // Everything needed was copied into the arena; the buffer can go if it grew too big.
-    if (buffer.size() > kRetainedBufferBytes) std::string().swap(buffer);
-    if (!decoded) {
-      Reject(result, 400, RemoteWriteReject::kSnappyDecodeFailed, "snappy decode failed");
-      return;
-    }
-    if (!parsed) {
-      Reject(result, 400, RemoteWriteReject::kProtobufParseFailed,
-             "protobuf parse failed: body is not a remote write 1.0 WriteRequest");
-      return;
-    }
+  ThreadScratch& scratch = Scratch();
+  struct ReleaseOnExit {
+    ThreadScratch& s;
+    ~ReleaseOnExit() { s.ReleaseIfLarge(kRetainedBufferBytes); }
+  } release{scratch};
+  std::string& buffer = scratch.buffer;
+  DecodedWriteRequest& request = scratch.request;
+  if (buffer.size() < declared) buffer.resize(declared);
+  if (!snappy::RawUncompress(body.data(), body.size(), buffer.data())) {
+    Reject(result, 400, RemoteWriteReject::kSnappyDecodeFailed, "snappy decode failed");
+    return;
+  }
+  std::string why;
+  if (!DecodeWriteRequest(std::string_view(buffer.data(), declared), &request, &why)) {
+    Reject(result, 400, RemoteWriteReject::kProtobufParseFailed,
+           absl::StrCat("protobuf parse failed: body is not a remote write 1.0 WriteRequest (", why,
+                        ")"));
+    return;
   }
 
-  result.series = static_cast<uint64_t>(request->timeseries_size());
-  result.metadata_dropped = static_cast<uint64_t>(request->metadata_size());
+  result.series = request.series.size();
+  result.metadata_dropped = request.metadata;
 
-  // Pass 1: validate every series and build its sorted label set. Nothing is appended until all
-  // series passed, so a rejected request leaves storage untouched.
-  std::vector<common::Labels> labels;
-  labels.reserve(request->timeseries_size());
-  for (const promrw::TimeSeries& series : request->timeseries()) {
-    result.samples += static_cast<uint64_t>(series.samples_size());
-    result.histograms_dropped += static_cast<uint64_t>(series.histograms_size());
-    result.exemplars_dropped += static_cast<uint64_t>(series.exemplars_size());
+  // Pass 1: validate every series and bring its labels into canonical form (sorted, empty values
+  // dropped) in place. Nothing is appended until all series passed, so a rejected request leaves
+  // storage untouched.
+  for (DecodedSeries& series : request.series) {
+    result.samples += series.samples_count;
+    result.histograms_dropped += series.histograms;
+    result.exemplars_dropped += series.exemplars;
 
-    std::vector<common::Label> sorted;
-    sorted.reserve(series.labels_size());
-    for (const promrw::Label& label : series.labels()) {
-      sorted.push_back(common::Label{label.name(), label.value()});
-    }
-    std::sort(sorted.begin(), sorted.end(),
-              [](const common::Label& a, const common::Label& b) { return a.name < b.name; });
+    std::span<common::LabelView> labels(request.labels.data() + series.labels_begin,
+                                        series.labels_count);
+    SortByName(labels);
     std::string_view metric_name;
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      const common::Label& label = sorted[i];
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const common::LabelView& label = labels[i];
       if (!common::IsValidLabelName(label.name)) {
         Reject(result, 400, RemoteWriteReject::kInvalidLabelName,
-               absl::StrCat("series ", DescribeSeries(series), ": invalid label name ",
+               absl::StrCat("series ", DescribeSeries(labels), ": invalid label name ",
                             Quote(label.name)));
         return;
       }
-      if (i > 0 && sorted[i - 1].name == label.name) {
+      if (i > 0 && labels[i - 1].name == label.name) {
         Reject(result, 400, RemoteWriteReject::kDuplicateLabelName,
-               absl::StrCat("series ", DescribeSeries(series), ": duplicate label name ",
+               absl::StrCat("series ", DescribeSeries(labels), ": duplicate label name ",
                             Quote(label.name)));
         return;
       }
       if (!IsValidUtf8(label.value)) {
         Reject(result, 400, RemoteWriteReject::kInvalidLabelValue,
-               absl::StrCat("series ", DescribeSeries(series), ": value of label ",
+               absl::StrCat("series ", DescribeSeries(labels), ": value of label ",
                             Quote(label.name), " is not valid UTF-8"));
         return;
       }
@@ -379,32 +402,33 @@ void RemoteWriteHandler::Process(std::string_view body, RemoteWriteResult& resul
     }
     if (metric_name.empty()) {
       Reject(result, 400, RemoteWriteReject::kMissingMetricName,
-             absl::StrCat("series ", DescribeSeries(series), ": missing metric name (__name__)"));
+             absl::StrCat("series ", DescribeSeries(labels), ": missing metric name (__name__)"));
       return;
     }
     if (!common::IsValidMetricName(metric_name)) {
       Reject(result, 400, RemoteWriteReject::kInvalidMetricName,
-             absl::StrCat("series ", DescribeSeries(series), ": invalid metric name ",
+             absl::StrCat("series ", DescribeSeries(labels), ": invalid metric name ",
                           Quote(metric_name)));
       return;
     }
-    labels.push_back(common::Labels::FromUnsorted(std::move(sorted)));
+    // An empty value means "no such label", as in Prometheus.
+    const auto kept = std::remove_if(labels.begin(), labels.end(),
+                                     [](const common::LabelView& l) { return l.value.empty(); });
+    series.labels_count = static_cast<uint32_t>(kept - labels.begin());
   }
 
   // Pass 2: append the whole request as one batch (one WAL write and sync in the hot tier), so
   // a 204 means every accepted sample is durable.
-  std::vector<std::vector<common::Sample>> samples(static_cast<size_t>(request->timeseries_size()));
-  std::vector<SeriesAppend> appends;
-  appends.reserve(samples.size());
-  for (int i = 0; i < request->timeseries_size(); ++i) {
-    const promrw::TimeSeries& series = request->timeseries(i);
-    if (series.samples_size() == 0) continue;  // e.g. only native histograms
-    std::vector<common::Sample>& out = samples[static_cast<size_t>(i)];
-    out.reserve(static_cast<size_t>(series.samples_size()));
-    for (const promrw::Sample& s : series.samples()) {
-      out.push_back(common::Sample{s.timestamp(), s.value()});
-    }
-    appends.push_back(SeriesAppend{&labels[static_cast<size_t>(i)], &out});
+  std::vector<SeriesAppend>& appends = scratch.appends;
+  appends.clear();
+  for (const DecodedSeries& series : request.series) {
+    if (series.samples_count == 0) continue;  // e.g. only native histograms
+    appends.push_back(
+        SeriesAppend{nullptr,
+                     std::span<const common::LabelView>(request.labels.data() + series.labels_begin,
+                                                        series.labels_count),
+                     std::span<const common::Sample>(request.samples.data() + series.samples_begin,
+                                                     series.samples_count)});
   }
   AppendResult& total = result.stored;
   absl::Status storage_status;

@@ -24,16 +24,18 @@
 // - A storage error answers 503 (Unavailable / ResourceExhausted) or 500 (anything else); both
 //   are retried by senders. Series appended before the error stay stored; the retry re-sends
 //   them and storage counts them as duplicates, so the end state is the same as one delivery.
-// - Labels are sorted here whatever order the sender used; a name sent twice is rejected (which
-//   value would be meant is unknowable). Empty values mean "label absent", as in Prometheus.
+// - Labels are sorted here whatever order the sender used (error messages echo them sorted); a
+//   name sent twice is rejected (which value would be meant is unknowable). Empty values mean
+//   "label absent", as in Prometheus.
 // - Label values must be valid UTF-8 (the query API renders them as JSON). NaN and ±Inf sample
 //   values, including the staleness marker, are stored bit for bit.
 // - Exemplars, native histograms and metadata are not stored yet: they are counted as dropped
 //   and do not fail the request.
 //
-// Threads: Handle() may be called concurrently. Each thread keeps one decompression buffer for
-// reuse (released after a request larger than kRetainedBufferBytes), so steady-state requests
-// do not allocate it again; parsed messages live in a per-request protobuf arena.
+// Threads: Handle() may be called concurrently. Each thread keeps its decompression buffer and
+// the decoded request (write_request_decoder.h: label views into that buffer, samples in one
+// array) for reuse, released after a request larger than kRetainedBufferBytes, so steady-state
+// requests allocate nothing per series or sample; storage copies the labels of new series only.
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "collector/storage/hot/head/head.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <optional>
 
@@ -114,7 +115,9 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
             replay_unknown_refs_.Inc();
             continue;
           }
+          const uint64_t accepted_before = ignored.accepted;
           AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
+          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
           ++*applied;
         }
         return absl::OkStatus();
@@ -267,6 +270,7 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
     if (shard.by_id.contains(id)) return;  // a definition logged twice
     auto series = std::make_unique<MemSeries>();
     series->id = id;
+    series->hash = hash;
     series->labels = labels;
     series->wal_logged = true;
     if (options_.max_series_per_metric > 0) {
@@ -274,8 +278,7 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
       absl::MutexLock metric_lock(&per_metric_mu_);
       ++series_per_metric_[std::string(labels.MetricName())];
     }
-    shard.by_hash[hash].push_back(series.get());
-    shard.by_id.emplace(id, std::move(series));
+    shard.Insert(std::move(series));
   }
   index_.Add(id, labels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
@@ -285,41 +288,57 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
   }
 }
 
-Head::MemSeries* Head::GetOrCreate(const common::Labels& labels, bool* needs_wal) {
-  const uint64_t hash = common::MetricId(labels);
-  const int shard_index = static_cast<int>(hash % kNumShards);
-  Shard& shard = shards_[shard_index];
-  MemSeries* created = nullptr;
-  {
-    absl::MutexLock lock(&shard.mu);
-    auto& candidates = shard.by_hash[hash];
-    for (MemSeries* s : candidates) {
-      if (s->labels == labels) {
-        *needs_wal = !s->wal_logged;
-        return s;
-      }
+Head::MemSeries* Head::Shard::Find(uint64_t hash, const SeriesAppend& key) const {
+  auto it = by_hash.find(hash);
+  if (it == by_hash.end()) return nullptr;
+  for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
+    if (key.labels != nullptr ? s->labels == *key.labels : s->labels.Equals(key.label_views)) {
+      return s;
     }
-    if (num_series_.fetch_add(1, std::memory_order_relaxed) >=
-        static_cast<uint64_t>(options_.max_series)) {
-      num_series_.fetch_sub(1, std::memory_order_relaxed);
-      if (candidates.empty()) shard.by_hash.erase(hash);
-      global_limited_.Inc();
-      return nullptr;
-    }
-    if (!ReserveMetricSeries(labels.MetricName())) {
-      num_series_.fetch_sub(1, std::memory_order_relaxed);
-      if (candidates.empty()) shard.by_hash.erase(hash);
-      return nullptr;
-    }
-    auto series = std::make_unique<MemSeries>();
-    series->id = (next_sequence_.fetch_add(1) << 4) | static_cast<uint32_t>(shard_index);
-    series->labels = labels;
-    created = series.get();
-    candidates.push_back(created);
-    shard.by_id.emplace(created->id, std::move(series));
   }
-  index_.Add(created->id, labels);
-  *needs_wal = true;
+  return nullptr;
+}
+
+void Head::Shard::Insert(std::unique_ptr<MemSeries> series) {
+  MemSeries*& head = by_hash[series->hash];
+  series->next_same_hash = head;
+  head = series.get();
+  const uint32_t id = series->id;
+  by_id.emplace(id, std::move(series));
+}
+
+void Head::Shard::UnlinkHash(MemSeries* series) {
+  auto it = by_hash.find(series->hash);
+  if (it == by_hash.end()) return;
+  for (MemSeries** link = &it->second; *link != nullptr; link = &(*link)->next_same_hash) {
+    if (*link == series) {
+      *link = series->next_same_hash;
+      break;
+    }
+  }
+  if (it->second == nullptr) by_hash.erase(it);
+}
+
+Head::MemSeries* Head::CreateLocked(Shard& shard, int shard_index, uint64_t hash,
+                                    const SeriesAppend& key) {
+  if (num_series_.fetch_add(1, std::memory_order_relaxed) >=
+      static_cast<uint64_t>(options_.max_series)) {
+    num_series_.fetch_sub(1, std::memory_order_relaxed);
+    global_limited_.Inc();
+    return nullptr;
+  }
+  common::Labels labels =
+      key.labels != nullptr ? *key.labels : common::Labels::FromCanonicalViews(key.label_views);
+  if (!ReserveMetricSeries(labels.MetricName())) {
+    num_series_.fetch_sub(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  auto series = std::make_unique<MemSeries>();
+  series->id = (next_sequence_.fetch_add(1) << 4) | static_cast<uint32_t>(shard_index);
+  series->hash = hash;
+  series->labels = std::move(labels);
+  MemSeries* created = series.get();
+  shard.Insert(std::move(series));
   return created;
 }
 
@@ -361,7 +380,6 @@ void Head::AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& r
     s.open.Append(t, sample.value);
     s.max_t = t;
     ++result.accepted;
-    num_samples_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (t == s.max_t || HasSampleAt(s, t)) {
@@ -377,40 +395,110 @@ void Head::AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& r
                        [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
   s.out_of_order.insert(pos, sample);
   ++result.accepted;
-  num_samples_.fetch_add(1, std::memory_order_relaxed);
 }
 
 absl::StatusOr<AppendResult> Head::Append(const common::Labels& labels,
                                           const std::vector<common::Sample>& samples) {
-  SeriesAppend one{&labels, &samples};
+  SeriesAppend one{&labels, {}, samples};
   return AppendBatch(std::span<const SeriesAppend>(&one, 1));
 }
 
+namespace {
+
+// Per-thread working memory of AppendBatch, reused across calls so a steady stream of batches
+// does not allocate. Released after a batch bigger than kRetainedEntries.
+struct AppendScratch {
+  static constexpr size_t kRetainedEntries = 1 << 16;
+  std::vector<uint64_t> hashes;
+  std::vector<uint32_t> by_shard;  // batch indices grouped by shard
+  std::vector<void*> targets;      // MemSeries* per batch index (null: skipped)
+  std::vector<WalSample> wal_samples;
+
+  void Release() {
+    if (hashes.capacity() > kRetainedEntries) std::vector<uint64_t>().swap(hashes);
+    if (by_shard.capacity() > kRetainedEntries) std::vector<uint32_t>().swap(by_shard);
+    if (targets.capacity() > kRetainedEntries) std::vector<void*>().swap(targets);
+    if (wal_samples.capacity() > kRetainedEntries) std::vector<WalSample>().swap(wal_samples);
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> batch) {
   absl::ReaderMutexLock drop_lock(&drop_mu_);
+  if (wal_ == nullptr) return absl::FailedPreconditionError("head is closed");
+  thread_local AppendScratch scratch;
+  struct ReleaseOnExit {
+    AppendScratch& s;
+    ~ReleaseOnExit() { s.Release(); }
+  } release{scratch};
+
+  // 1. Hash every series and group the batch by shard (a counting sort, stable).
+  const size_t n = batch.size();
+  scratch.hashes.resize(n);
+  scratch.targets.assign(n, nullptr);
+  scratch.by_shard.resize(n);
+  std::array<uint32_t, kNumShards + 1> shard_begin{};
+  for (size_t i = 0; i < n; ++i) {
+    const SeriesAppend& a = batch[i];
+    if (a.samples.empty()) continue;
+    const uint64_t hash =
+        a.labels != nullptr ? common::MetricId(*a.labels) : common::MetricId(a.label_views);
+    scratch.hashes[i] = hash;
+    ++shard_begin[hash % kNumShards + 1];
+  }
+  for (int k = 0; k < kNumShards; ++k) shard_begin[k + 1] += shard_begin[k];
+  std::array<uint32_t, kNumShards> fill{};
+  for (size_t i = 0; i < n; ++i) {
+    if (batch[i].samples.empty()) continue;
+    const int k = static_cast<int>(scratch.hashes[i] % kNumShards);
+    scratch.by_shard[shard_begin[k] + fill[k]++] = static_cast<uint32_t>(i);
+  }
+
+  // 2. Find or create each series, one lock per shard. New series are indexed after the shard
+  // lock is released (the index has its own lock, taken by queries before shard locks).
   AppendResult result;
-  std::vector<MemSeries*> targets(batch.size(), nullptr);
   std::vector<WalSeries> new_series;
-  std::vector<WalSample> wal_samples;
-  size_t total = 0;
-  for (const SeriesAppend& a : batch) total += a.samples->size();
-  wal_samples.reserve(total);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].samples->empty()) continue;
-    bool needs_wal = false;
-    MemSeries* s = GetOrCreate(*batch[i].labels, &needs_wal);
-    if (s == nullptr) {
-      result.series_limited += batch[i].samples->size();
-      continue;
-    }
-    targets[i] = s;
-    if (needs_wal) new_series.push_back(WalSeries{s->id, *batch[i].labels});
-    for (const common::Sample& sample : *batch[i].samples) {
-      wal_samples.push_back(WalSample{s->id, sample.timestamp_ms, sample.value});
+  std::vector<MemSeries*> created;
+  for (int k = 0; k < kNumShards; ++k) {
+    if (shard_begin[k] == shard_begin[k + 1]) continue;
+    Shard& shard = shards_[k];
+    absl::MutexLock lock(&shard.mu);
+    for (uint32_t j = shard_begin[k]; j < shard_begin[k + 1]; ++j) {
+      const uint32_t i = scratch.by_shard[j];
+      const SeriesAppend& a = batch[i];
+      MemSeries* s = shard.Find(scratch.hashes[i], a);
+      if (s == nullptr) {
+        s = CreateLocked(shard, k, scratch.hashes[i], a);
+        if (s == nullptr) {
+          result.series_limited += a.samples.size();
+          continue;
+        }
+        created.push_back(s);
+      }
+      // A series twice in one batch (or in two concurrent batches) is defined twice in the WAL;
+      // replay keeps the first definition.
+      if (!s->wal_logged) new_series.push_back(WalSeries{s->id, s->labels});
+      scratch.targets[i] = s;
     }
   }
-  if (wal_ == nullptr) return absl::FailedPreconditionError("head is closed");
-  // The WAL first: a batch is applied in memory (and acknowledged) only once it is logged.
+  for (MemSeries* s : created) index_.Add(s->id, s->labels);
+
+  // 3. The WAL first: a batch is applied in memory (and acknowledged) only once it is logged.
+  // Samples go in batch order, which is the order replay applies them in.
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (scratch.targets[i] != nullptr) total += batch[i].samples.size();
+  }
+  scratch.wal_samples.clear();
+  scratch.wal_samples.reserve(total);
+  for (size_t i = 0; i < n; ++i) {
+    const auto* s = static_cast<const MemSeries*>(scratch.targets[i]);
+    if (s == nullptr) continue;
+    for (const common::Sample& sample : batch[i].samples) {
+      scratch.wal_samples.push_back(WalSample{s->id, sample.timestamp_ms, sample.value});
+    }
+  }
   if (!new_series.empty()) {
     if (absl::Status st = wal_->LogSeries(new_series); !st.ok()) {
       wal_failures_.Inc();
@@ -423,19 +511,26 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
       if (it != shard.by_id.end()) it->second->wal_logged = true;
     }
   }
-  if (!wal_samples.empty()) {
-    if (absl::Status st = wal_->LogSamples(wal_samples); !st.ok()) {
+  if (!scratch.wal_samples.empty()) {
+    if (absl::Status st = wal_->LogSamples(scratch.wal_samples); !st.ok()) {
       wal_failures_.Inc();
       return absl::UnavailableError("WAL write failed: " + std::string(st.message()));
     }
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    MemSeries* s = targets[i];
-    if (s == nullptr) continue;
-    Shard& shard = shards_[ShardOfId(s->id)];
+
+  // 4. Apply, one lock per shard; each series' samples in batch order, as replay does.
+  for (int k = 0; k < kNumShards; ++k) {
+    if (shard_begin[k] == shard_begin[k + 1]) continue;
+    Shard& shard = shards_[k];
     absl::MutexLock lock(&shard.mu);
-    for (const common::Sample& sample : *batch[i].samples) AppendOne(*s, sample, result);
+    for (uint32_t j = shard_begin[k]; j < shard_begin[k + 1]; ++j) {
+      const uint32_t i = scratch.by_shard[j];
+      auto* s = static_cast<MemSeries*>(scratch.targets[i]);
+      if (s == nullptr) continue;
+      for (const common::Sample& sample : batch[i].samples) AppendOne(*s, sample, result);
+    }
   }
+  num_samples_.fetch_add(result.accepted, std::memory_order_relaxed);
   return result;
 }
 
@@ -562,10 +657,7 @@ void Head::DropBefore(int64_t min_t_ms) {
                       [&](const common::Sample& o) { return o.timestamp_ms < min_t_ms; });
         num_samples_.fetch_sub(ooo_before - s.out_of_order.size(), std::memory_order_relaxed);
         if (s.chunks.empty() && s.open.num_samples() == 0 && s.out_of_order.empty()) {
-          uint64_t hash = common::MetricId(s.labels);
-          auto& candidates = shard.by_hash[hash];
-          std::erase(candidates, &s);
-          if (candidates.empty()) shard.by_hash.erase(hash);
+          shard.UnlinkHash(&s);
           removed.emplace_back(s.id, std::move(s.labels));
           shard.by_id.erase(it++);
           num_series_.fetch_sub(1, std::memory_order_relaxed);

@@ -19,9 +19,10 @@
 // lock is never held while writing the WAL. Series ids are (sequence << 4 | shard) and are
 // never reused while the WAL that names them exists.
 //
-// Not yet here (next increments of issue #3): cutting the head into on-disk blocks, WAL
-// checkpoints (the WAL currently grows until restart-free retention drops data), and
-// /api/v1/status/tsdb.
+// Batches: AppendBatch() hashes every series first, then visits each shard once (one lock for
+// all of the batch's series in that shard) to find or create them, writes the WAL, and visits
+// each shard once more to apply the samples. A series given as label views is copied into a
+// Labels only when it is created.
 
 #include <array>
 #include <atomic>
@@ -135,6 +136,8 @@ class Head final : public Appender, public StorageReader {
 
   struct MemSeries {
     uint32_t id = 0;
+    uint64_t hash = 0;                    // metric_id
+    MemSeries* next_same_hash = nullptr;  // chain for (rare) 64-bit metric_id collisions
     common::Labels labels;
     bool wal_logged = false;  // its kSeries record is in the WAL
     std::vector<ClosedChunk> chunks;
@@ -145,19 +148,27 @@ class Head final : public Appender, public StorageReader {
 
   struct Shard {
     mutable absl::Mutex mu;
-    // metric_id -> series; more than one only on a 64-bit hash collision.
-    absl::flat_hash_map<uint64_t, std::vector<MemSeries*>> by_hash ABSL_GUARDED_BY(mu);
+    // metric_id -> series, chained through next_same_hash on a 64-bit collision.
+    absl::flat_hash_map<uint64_t, MemSeries*> by_hash ABSL_GUARDED_BY(mu);
     absl::flat_hash_map<uint32_t, std::unique_ptr<MemSeries>> by_id ABSL_GUARDED_BY(mu);
+
+    // The series with these labels (given as Labels or as canonical views), or null.
+    MemSeries* Find(uint64_t hash, const SeriesAppend& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+    void Insert(std::unique_ptr<MemSeries> series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+    // Unlinks the series from by_hash (not from by_id).
+    void UnlinkHash(MemSeries* series) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   };
 
   Head(HeadOptions options, common::Registry& registry);
 
-  // Finds or creates the series (shard lock held inside). Returns null when a series limit is
-  // reached (counted). Sets *needs_wal when its definition has not been logged yet.
-  MemSeries* GetOrCreate(const common::Labels& labels, bool* needs_wal);
+  // Creates the series for `key` in `shard` (its lock held). Returns null when a series limit is
+  // reached (counted).
+  MemSeries* CreateLocked(Shard& shard, int shard_index, uint64_t hash, const SeriesAppend& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Creates a series with a known id during replay.
   void CreateFromWal(uint32_t id, const common::Labels& labels);
-  // Applies one sample to a series; shard lock held.
+  // Applies one sample to a series; shard lock held. Counts the outcome in `result` only (the
+  // caller adds result.accepted to num_samples_ once per batch).
   void AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& result);
   bool HasSampleAt(const MemSeries& s, int64_t t) const;
   // Samples of `s` within [min_t, max_t], sorted; shard lock held.

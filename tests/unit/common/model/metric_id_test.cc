@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace strata::common {
 namespace {
 
@@ -30,6 +33,44 @@ TEST(MetricIdTest, SeparatorsPreventConcatenationCollisions) {
 TEST(MetricIdTest, StableAcrossVersions) {
   EXPECT_EQ(MetricId(Labels{{"__name__", "up"}}), 0x9427053dc7868a50ULL);
   EXPECT_EQ(MetricId(Labels{{"__name__", "up"}, {"job", "node"}}), 0x291ef8148ab49fc3ULL);
+}
+
+TEST(MetricIdTest, ViewsHashLikeLabels) {
+  const Labels labels{{"__name__", "node_cpu_seconds_total"},
+                      {"cpu", "0"},
+                      {"a", "x"},
+                      {"mode", "idle"},
+                      {"zz", "last"}};
+  std::vector<LabelView> views;
+  for (const Label& l : labels) views.push_back(LabelView{l.name, l.value});
+  ASSERT_TRUE(IsCanonical(views));
+  EXPECT_EQ(MetricId(views), MetricId(labels));
+  EXPECT_TRUE(labels.Equals(views));
+  EXPECT_EQ(Labels::FromCanonicalViews(views), labels);
+  views[1].value = "y";
+  EXPECT_NE(MetricId(views), MetricId(labels));
+  EXPECT_FALSE(labels.Equals(views));
+  // Pinned like above: no metric name is hashed as an empty one.
+  const std::vector<LabelView> only_job{{"job", "node"}};
+  EXPECT_EQ(MetricId(only_job), MetricId(Labels{{"job", "node"}}));
+}
+
+TEST(MetricIdTest, CanonicalFormIsChecked) {
+  const std::vector<LabelView> sorted{{"__name__", "up"}, {"job", "x"}};
+  const std::vector<LabelView> unsorted{{"job", "x"}, {"__name__", "up"}};
+  const std::vector<LabelView> duplicate{{"job", "x"}, {"job", "y"}};
+  const std::vector<LabelView> empty_value{{"__name__", "up"}, {"job", ""}};
+  EXPECT_TRUE(IsCanonical(sorted));
+  EXPECT_FALSE(IsCanonical(unsorted));
+  EXPECT_FALSE(IsCanonical(duplicate));
+  EXPECT_FALSE(IsCanonical(empty_value));
+}
+
+TEST(MetricIdTest, LongKeysHashTheSameTwice) {
+  const std::string big(200 * 1024, 'v');
+  const Labels labels{{"__name__", "m"}, {"big", big}};
+  EXPECT_EQ(MetricId(labels), MetricId(labels));
+  EXPECT_NE(MetricId(labels), MetricId(Labels{{"__name__", "m"}, {"big", big + "w"}}));
 }
 
 }  // namespace

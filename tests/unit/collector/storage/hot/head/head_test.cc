@@ -308,7 +308,7 @@ TEST(HeadTest, ConcurrentBatchesFromFourThreadsAreAllStoredAndReplayed) {
             samples.push_back({{1'000'000 + round * 1000, static_cast<double>(round)}});
           }
           std::vector<SeriesAppend> batch;
-          for (size_t i = 0; i < labels.size(); ++i) batch.push_back({&labels[i], &samples[i]});
+          for (size_t i = 0; i < labels.size(); ++i) batch.push_back({&labels[i], {}, samples[i]});
           ASSERT_TRUE(head->AppendBatch(batch).ok());
         }
       });
