@@ -3,7 +3,8 @@
 //  1: a kSamples payload  -> DecodeSamples; same round-trip check, bit for bit;
 //  2: segment records     -> written after a valid segment header as the only segment of a temp
 //                            WAL directory, replayed (decoding every record), then replayed again;
-//  3: a raw segment file  -> as 2 without the header, to reach the header checks.
+//  3: a raw segment file  -> as 2 without the header, to reach the header checks;
+//  4: a kChunks payload   -> DecodeChunks; same round-trip check (refs and chunk bytes).
 // Invariants: nothing crashes or allocates past the caps; replay of a lone segment never fails on
 // damage (it is the last segment, so damage is a torn tail); after the first replay cut the tail,
 // the second sees the same records and cuts nothing.
@@ -49,6 +50,18 @@ void CheckSamples(std::string_view in) {
   }
 }
 
+void CheckChunks(std::string_view in) {
+  std::vector<WalChunk> out;
+  if (!DecodeChunks(in, &out).ok()) return;
+  std::string again;
+  EncodeChunks(out, &again);
+  std::vector<WalChunk> out2;
+  if (!DecodeChunks(again, &out2).ok() || out2.size() != out.size()) __builtin_trap();
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].ref != out2[i].ref || out[i].data != out2[i].data) __builtin_trap();
+  }
+}
+
 // One scratch WAL directory per process, removed at exit.
 class ScratchDir {
  public:
@@ -81,6 +94,7 @@ void CheckSegment(std::string_view bytes) {
   auto decode = [](RecordType type, std::string_view payload) {
     if (type == RecordType::kSeries) CheckSeries(payload);
     if (type == RecordType::kSamples) CheckSamples(payload);
+    if (type == RecordType::kChunks) CheckChunks(payload);
     return absl::OkStatus();
   };
   absl::StatusOr<ReplayResult> first = Replay(FuzzDir(), decode);
@@ -100,7 +114,7 @@ void CheckSegment(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       CheckSeries(body);
       break;
@@ -110,8 +124,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2:
       CheckSegment(SegmentHeader() + std::string(body));
       break;
-    default:
+    case 3:
       CheckSegment(body);
+      break;
+    default:
+      CheckChunks(body);
       break;
   }
   return 0;

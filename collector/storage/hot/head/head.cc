@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "collector/storage/hot/wal/wal_file.h"
 #include "collector/storage/hot/wal/wal_format.h"
 #include "collector/storage/hot/wal/wal_record.h"
@@ -93,6 +94,7 @@ void RemoveOtherCheckpoints(const std::string& wal_dir, const std::string& keep)
 absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint64_t* applied) {
   std::vector<WalSeries> series;
   std::vector<WalSample> samples;
+  std::vector<WalChunk> chunks;
   AppendResult ignored;
   WalReader reader(dir);
   absl::Status s = reader.Replay([&](RecordType type, std::string_view payload) -> absl::Status {
@@ -119,6 +121,31 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
           AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
           num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
           ++*applied;
+        }
+        return absl::OkStatus();
+      }
+      case RecordType::kChunks: {
+        if (absl::Status d = DecodeChunks(payload, &chunks); !d.ok()) return d;
+        for (const WalChunk& wc : chunks) {
+          const uint32_t id = static_cast<uint32_t>(wc.ref);
+          Shard& shard = shards_[ShardOfId(id)];
+          absl::MutexLock lock(&shard.mu);
+          auto it = shard.by_id.find(id);
+          if (it == shard.by_id.end()) {
+            replay_unknown_refs_.Inc();
+            continue;
+          }
+          const uint64_t accepted_before = ignored.accepted;
+          XorChunkIterator chunk(wc.data);
+          while (chunk.Next()) {
+            AppendOne(*it->second, common::Sample{chunk.t(), chunk.v()}, ignored);
+            ++*applied;
+          }
+          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
+          if (chunk.error()) {
+            return absl::DataLossError(
+                absl::StrCat("undecodable chunk of series ", id, " in ", dir));
+          }
         }
         return absl::OkStatus();
       }
@@ -193,22 +220,63 @@ absl::Status Head::Checkpoint() {
   uint64_t series_written = 0, samples_written = 0;
   std::vector<WalSeries> series;
   std::vector<WalSample> samples;
+  // Chunk bytes copied out under the shard lock, referenced by (ref, offset, length).
+  std::string chunk_bytes;
+  struct ChunkRef {
+    uint64_t ref;
+    size_t offset;
+    size_t length;
+  };
+  std::vector<ChunkRef> chunk_refs;
+  std::vector<WalChunk> chunks;
   std::vector<common::Sample> buffer;
+  std::string payload;
   for (Shard& shard : shards_) {
     series.clear();
     samples.clear();
+    chunk_bytes.clear();
+    chunk_refs.clear();
     {
       absl::MutexLock lock(&shard.mu);
+      const int64_t min_valid = min_valid_t_.load();
       for (const auto& [id, s] : shard.by_id) {
         series.push_back(WalSeries{id, s->labels});
-        // Samples older than min_valid_t are already in a block: leave them out.
-        CollectSamples(*s, min_valid_t_.load(), std::numeric_limits<int64_t>::max(), &buffer);
-        for (const common::Sample& x : buffer)
-          samples.push_back(WalSample{id, x.timestamp_ms, x.value});
+        if (!s->out_of_order.empty()) {
+          // Out-of-order samples merged in time order: replaying them into chunks as they are
+          // could put one outside the window of a newer max_t. Rare enough to log as samples.
+          CollectSamples(*s, min_valid, std::numeric_limits<int64_t>::max(), &buffer);
+          for (const common::Sample& x : buffer) {
+            samples.push_back(WalSample{id, x.timestamp_ms, x.value});
+          }
+          continue;
+        }
+        // Whole chunks; samples older than min_valid_t (already in a block) that share a chunk
+        // with newer ones are refused again at replay.
+        auto add = [&](std::string_view data, int64_t max_t) {
+          if (max_t < min_valid) return;
+          chunk_refs.push_back(ChunkRef{id, chunk_bytes.size(), data.size()});
+          chunk_bytes.append(data);
+          samples_written += XorChunkIterator(data).num_samples();
+        };
+        for (const ClosedChunk& c : s->chunks) add(c.data, c.max_t);
+        if (s->open.num_samples() > 0) add(s->open.bytes(), s->open.MaxTime());
       }
     }
     if (!series.empty()) {
       if (absl::Status s = (*writer)->LogSeries(series); !s.ok()) return s;
+    }
+    // Records of at most ~4 MiB of chunks.
+    for (size_t i = 0; i < chunk_refs.size();) {
+      chunks.clear();
+      size_t bytes = 0;
+      for (; i < chunk_refs.size() && bytes < (4u << 20); ++i) {
+        const ChunkRef& c = chunk_refs[i];
+        chunks.push_back(WalChunk{c.ref, std::string_view(chunk_bytes).substr(c.offset, c.length)});
+        bytes += c.length;
+      }
+      payload.clear();
+      EncodeChunks(chunks, &payload);
+      if (absl::Status s = (*writer)->Append(RecordType::kChunks, payload); !s.ok()) return s;
     }
     for (size_t i = 0; i < samples.size(); i += 50'000) {
       size_t n = std::min<size_t>(50'000, samples.size() - i);

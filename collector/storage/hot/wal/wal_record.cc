@@ -89,6 +89,7 @@ absl::Status Corrupt(const char* what, const Decoder& d) {
 constexpr size_t kMinSeriesEntryBytes = 2;   // ref delta + label count
 constexpr size_t kMinLabelBytes = 4;         // two lengths + one byte each
 constexpr size_t kMinSampleEntryBytes = 10;  // two one-byte deltas + 8 value bytes
+constexpr size_t kMinChunkEntryBytes = 2;    // ref delta + length (an empty chunk)
 
 }  // namespace
 
@@ -119,6 +120,16 @@ void EncodeSamples(std::span<const WalSample> samples, std::string* out) {
     char buf[8];
     for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
     out->append(buf, sizeof(buf));
+  }
+}
+
+void EncodeChunks(std::span<const WalChunk> chunks, std::string* out) {
+  PutUvarint(chunks.size(), out);
+  uint64_t prev = 0;
+  for (const WalChunk& c : chunks) {
+    PutDelta(c.ref, prev, out);
+    prev = c.ref;
+    PutString(c.data, out);
   }
 }
 
@@ -180,6 +191,28 @@ absl::Status DecodeSamples(std::string_view payload, std::vector<WalSample>* out
     for (int b = 7; b >= 0; --b) v = v << 8 | static_cast<uint8_t>(bits[b]);
     s.value = std::bit_cast<double>(v);
     out->push_back(s);
+  }
+  if (d.remaining() != 0) return Corrupt("trailing bytes", d);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeChunks(std::string_view payload, std::vector<WalChunk>* out) {
+  out->clear();
+  Decoder d(payload);
+  uint64_t count = 0;
+  if (!d.Uvarint(&count)) return Corrupt("truncated chunk count", d);
+  if (count > d.remaining() / kMinChunkEntryBytes) return Corrupt("chunk count too large", d);
+  out->reserve(static_cast<size_t>(count));
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    WalChunk c;
+    uint64_t n = 0;
+    if (!d.Delta(prev, &c.ref) || !d.Uvarint(&n)) return Corrupt("truncated chunk entry", d);
+    prev = c.ref;
+    if (n > d.remaining() || !d.Bytes(static_cast<size_t>(n), &c.data)) {
+      return Corrupt("truncated chunk", d);
+    }
+    out->push_back(c);
   }
   if (d.remaining() != 0) return Corrupt("trailing bytes", d);
   return absl::OkStatus();

@@ -1,9 +1,11 @@
 #pragma once
 
-// Payload codecs of the two WAL record types. A kSeries record binds series refs to label sets
+// Payload codecs of the WAL record types. A kSeries record binds series refs to label sets
 // (written once per new series); a kSamples record carries (ref, timestamp, value) triples that
-// refer to refs defined by an earlier kSeries record. The byte layout is described in
-// collector/storage/FORMAT.md ("Write-ahead log"):
+// refer to refs defined by an earlier kSeries record; a kChunks record (checkpoints only) carries
+// whole XOR chunks (collector/storage/hot/chunk/xor_chunk.h) of such refs, so a checkpoint costs
+// what the head's memory does, about 1-4 bytes per sample instead of 10-12. The byte layout is
+// described in collector/storage/FORMAT.md ("Write-ahead log"):
 //
 //   kSeries:  uvarint count, then per entry: ref (first: uvarint; then zigzag varint delta from
 //             the previous ref), uvarint label count, per label uvarint name length + name bytes,
@@ -11,6 +13,9 @@
 //   kSamples: uvarint count, then per entry: zigzag varint ref delta, zigzag varint timestamp
 //             delta (both from the previous entry, starting at 0), 8-byte little-endian IEEE-754
 //             value bits (so the staleness NaN survives bit for bit).
+//   kChunks:  uvarint count, then per entry: zigzag varint ref delta (from the previous entry,
+//             starting at 0), uvarint chunk length, chunk bytes. The chunk bytes are not
+//             validated here; the reader decodes them with XorChunkIterator, which checks them.
 //
 // Decoders take untrusted bytes: every count and length is checked against the bytes left before
 // anything is reserved, trailing bytes are an error, and label sets must be strictly sorted by
@@ -40,13 +45,22 @@ struct WalSample {
   double value = 0;
 };
 
+// One chunk of a kChunks record. `data` borrows: the encoder's caller owns it; after decoding it
+// points into the payload.
+struct WalChunk {
+  uint64_t ref = 0;
+  std::string_view data;
+};
+
 // Append the encoding to `out` (which is not cleared).
 void EncodeSeries(std::span<const WalSeries> series, std::string* out);
 void EncodeSamples(std::span<const WalSample> samples, std::string* out);
+void EncodeChunks(std::span<const WalChunk> chunks, std::string* out);
 
 // Replace the contents of `out` with the decoded entries. On error `out` holds the entries decoded
 // before the problem and should be discarded.
 absl::Status DecodeSeries(std::string_view payload, std::vector<WalSeries>* out);
 absl::Status DecodeSamples(std::string_view payload, std::vector<WalSample>* out);
+absl::Status DecodeChunks(std::string_view payload, std::vector<WalChunk>* out);
 
 }  // namespace strata::collector::hot

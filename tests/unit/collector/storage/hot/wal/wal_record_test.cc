@@ -153,7 +153,33 @@ TEST(WalRecordTest, RandomBytesNeverCrash) {
     for (char& c : b) c = static_cast<char>(rng());
     DecodeSeries(b, &series).IgnoreError();
     DecodeSamples(b, &samples).IgnoreError();
+    std::vector<WalChunk> chunks;
+    DecodeChunks(b, &chunks).IgnoreError();
   }
+}
+
+TEST(WalRecordTest, ChunksRoundTripAndRejectTruncationAndTrailingBytes) {
+  const std::string a(300, '\x5a');
+  const std::string b = "xyz";
+  const std::vector<WalChunk> in = {{17, a}, {17, b}, {3, ""}, {(uint64_t{1} << 40) + 5, b}};
+  std::string buf;
+  EncodeChunks(in, &buf);
+  std::vector<WalChunk> out;
+  ASSERT_TRUE(DecodeChunks(buf, &out).ok());
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ref, in[i].ref);
+    EXPECT_EQ(out[i].data, in[i].data);
+  }
+  for (size_t n = 0; n < buf.size(); ++n) {
+    EXPECT_FALSE(DecodeChunks(std::string_view(buf).substr(0, n), &out).ok()) << n;
+  }
+  EXPECT_FALSE(DecodeChunks(buf + "x", &out).ok());
+  // A chunk length beyond the payload is refused before anything is read.
+  EXPECT_FALSE(DecodeChunks(std::string{1, 2, '\x7f', 'a'}, &out).ok());
+  const std::string huge = {'\x80', '\x80', '\x80', '\x80', '\x01'};
+  EXPECT_FALSE(DecodeChunks(huge, &out).ok());
+  EXPECT_LT(out.capacity(), 16u);
 }
 
 TEST(WalFormatTest, SegmentNamesAreEightDigits) {
