@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/model/sample.h"
 #include "common/wire/series_interner.h"
 #include "strata/v1/ingest.pb.h"
@@ -47,14 +49,25 @@ struct DecodeError {
   std::string message;
 };
 
+// One series of a decoded batch. Both members borrow: `labels` from the SeriesRefTable or from
+// DecodedBatch::definitions, `samples` from DecodedBatch::samples; valid while the batch (and the
+// table it was decoded against) lives.
 struct DecodedSeries {
-  std::shared_ptr<const Labels> labels;
-  std::vector<Sample> samples;
+  const Labels* labels = nullptr;
+  std::span<const Sample> samples;
 };
 
+// Move-only: the series' spans point into `samples`, whose buffer moves with it.
 struct DecodedBatch {
+  DecodedBatch() = default;
+  DecodedBatch(DecodedBatch&&) = default;
+  DecodedBatch& operator=(DecodedBatch&&) = default;
+  DecodedBatch(const DecodedBatch&) = delete;
+  DecodedBatch& operator=(const DecodedBatch&) = delete;
+
   uint64_t batch_id = 0;
   std::vector<DecodedSeries> series;
+  std::vector<Sample> samples;  // every sample of the batch, series after series
   uint64_t num_samples = 0;
   // Definitions carried by this batch, added to the table by Commit().
   std::vector<std::pair<uint32_t, std::shared_ptr<const Labels>>> definitions;
@@ -77,7 +90,7 @@ class SeriesRefTable {
 
  private:
   DecodeLimits limits_;
-  std::unordered_map<uint32_t, std::shared_ptr<const Labels>> refs_;
+  absl::flat_hash_map<uint32_t, std::shared_ptr<const Labels>> refs_;
 };
 
 }  // namespace strata::common::wire
