@@ -240,7 +240,7 @@ absl::Status Head::Checkpoint() {
       absl::MutexLock lock(&shard.mu);
       const int64_t min_valid = min_valid_t_.load();
       for (const auto& [id, s] : shard.by_id) {
-        series.push_back(WalSeries{id, s->labels});
+        series.push_back(WalSeries{id, s->labels.ToLabels()});
         if (!s->out_of_order.empty()) {
           // Out-of-order samples merged in time order: replaying them into chunks as they are
           // could put one outside the window of a newer max_t. Rare enough to log as samples.
@@ -308,7 +308,7 @@ void Head::ForEachSeriesInRange(
     for (const auto& [id, s] : shard.by_id) {
       if (!HasDataIn(*s, min_t, max_t)) continue;
       CollectSamples(*s, min_t, max_t, &buffer);
-      if (!buffer.empty()) fn(s->labels, buffer);
+      if (!buffer.empty()) fn(s->labels.ToLabels(), buffer);
     }
   }
 }
@@ -339,7 +339,7 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
     auto series = std::make_unique<MemSeries>();
     series->id = id;
     series->hash = hash;
-    series->labels = labels;
+    series->labels = PackedLabels(labels);
     series->wal_logged = true;
     if (options_.max_series_per_metric > 0) {
       // Replay restores what was accepted before, even above a since-lowered limit.
@@ -360,7 +360,7 @@ Head::MemSeries* Head::Shard::Find(uint64_t hash, const SeriesAppend& key) const
   auto it = by_hash.find(hash);
   if (it == by_hash.end()) return nullptr;
   for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
-    if (key.labels != nullptr ? s->labels == *key.labels : s->labels.Equals(key.label_views)) {
+    if (key.labels != nullptr ? s->labels.Equals(*key.labels) : s->labels.Equals(key.label_views)) {
       return s;
     }
   }
@@ -395,8 +395,8 @@ Head::MemSeries* Head::CreateLocked(Shard& shard, int shard_index, uint64_t hash
     global_limited_.Inc();
     return nullptr;
   }
-  common::Labels labels =
-      key.labels != nullptr ? *key.labels : common::Labels::FromCanonicalViews(key.label_views);
+  PackedLabels labels =
+      key.labels != nullptr ? PackedLabels(*key.labels) : PackedLabels(key.label_views);
   if (!ReserveMetricSeries(labels.MetricName())) {
     num_series_.fetch_sub(1, std::memory_order_relaxed);
     return nullptr;
@@ -546,11 +546,11 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
       }
       // A series twice in one batch (or in two concurrent batches) is defined twice in the WAL;
       // replay keeps the first definition.
-      if (!s->wal_logged) new_series.push_back(WalSeries{s->id, s->labels});
+      if (!s->wal_logged) new_series.push_back(WalSeries{s->id, s->labels.ToLabels()});
       scratch.targets[i] = s;
     }
   }
-  for (MemSeries* s : created) index_.Add(s->id, s->labels);
+  for (MemSeries* s : created) index_.Add(s->id, s->labels.ToLabels());
 
   // 3. The WAL first: a batch is applied in memory (and acknowledged) only once it is logged.
   // Samples go in batch order, which is the order replay applies them in.
@@ -663,7 +663,7 @@ absl::StatusOr<std::vector<SeriesData>> Head::Select(const std::vector<LabelMatc
   std::vector<SeriesData> out;
   ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) {
     SeriesData d;
-    d.labels = s.labels;
+    d.labels = s.labels.ToLabels();
     CollectSamples(s, min_t_ms, max_t_ms, &d.samples);
     if (!d.samples.empty()) out.push_back(std::move(d));
   });
@@ -676,7 +676,8 @@ absl::StatusOr<std::vector<common::Labels>> Head::Series(const std::vector<Label
                                                          int64_t min_t_ms, int64_t max_t_ms) {
   Roaring ids = index_.Select(matchers);
   std::vector<common::Labels> out;
-  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) { out.push_back(s.labels); });
+  ForEachInRange(ids, min_t_ms, max_t_ms,
+                 [&](const MemSeries& s) { out.push_back(s.labels.ToLabels()); });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -726,7 +727,7 @@ void Head::DropBefore(int64_t min_t_ms) {
         num_samples_.fetch_sub(ooo_before - s.out_of_order.size(), std::memory_order_relaxed);
         if (s.chunks.empty() && s.open.num_samples() == 0 && s.out_of_order.empty()) {
           shard.UnlinkHash(&s);
-          removed.emplace_back(s.id, std::move(s.labels));
+          removed.emplace_back(s.id, s.labels.ToLabels());
           shard.by_id.erase(it++);
           num_series_.fetch_sub(1, std::memory_order_relaxed);
         } else {

@@ -37,6 +37,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
+#include "collector/storage/hot/head/packed_labels.h"
 #include "collector/storage/hot/wal/wal_reader.h"
 #include "collector/storage/hot/wal/wal_writer.h"
 #include "collector/storage/index/postings_index.h"
@@ -138,7 +139,7 @@ class Head final : public Appender, public StorageReader {
     uint32_t id = 0;
     uint64_t hash = 0;                    // metric_id
     MemSeries* next_same_hash = nullptr;  // chain for (rare) 64-bit metric_id collisions
-    common::Labels labels;
+    PackedLabels labels;
     bool wal_logged = false;  // its kSeries record is in the WAL
     std::vector<ClosedChunk> chunks;
     XorChunkAppender open;
