@@ -67,7 +67,12 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
     query
         .DurationMs("lookback_delta", &QueryConfig::lookback_delta_ms,
                     "how far back an instant query looks for a series' latest sample", 1000)
-        .Int("max_series", &QueryConfig::max_series, "series one query may return", 1);
+        .Int("max_series", &QueryConfig::max_series, "series one series/labels request may return",
+             1)
+        .DurationMs("timeout", &QueryConfig::timeout_ms,
+                    "longest a PromQL query may run (a request's timeout can only shorten it)", 1)
+        .Int("max_samples", &QueryConfig::max_samples,
+             "samples one PromQL query may load or hold at once", 1);
     common::Schema<CollectorConfig> s;
     s.String("log_level", &CollectorConfig::log_level, "debug, info, warn or error")
         .String("data_dir", &CollectorConfig::data_dir,

@@ -42,6 +42,8 @@ struct StorageConfig {
 struct QueryConfig {
   int64_t lookback_delta_ms = 5LL * 60 * 1000;
   int64_t max_series = 100'000;
+  int64_t timeout_ms = 2LL * 60 * 1000;
+  int64_t max_samples = 50'000'000;
 };
 
 struct CollectorConfig {

@@ -187,6 +187,8 @@ int Run(int argc, char** argv) {
   api::QueryApiOptions query_options;
   query_options.lookback_delta_ms = config.query.lookback_delta_ms;
   query_options.max_series = config.query.max_series;
+  query_options.query_timeout_ms = config.query.timeout_ms;
+  query_options.max_samples = config.query.max_samples;
   api::QueryApi query_api(store, clock, query_options);
   ingest::RemoteWriteOptions rw_options;
   rw_options.max_body_bytes = static_cast<uint64_t>(config.ingest.remote_write_max_body_bytes);

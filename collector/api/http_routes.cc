@@ -27,6 +27,11 @@ void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
   };
   server.Get("/api/v1/query", query);
   server.Post("/api/v1/query", query);
+  auto query_range = [&query_api](const httplib::Request& req, httplib::Response& res) {
+    Reply(query_api.RangeQuery(ToApiRequest(req)), res);
+  };
+  server.Get("/api/v1/query_range", query_range);
+  server.Post("/api/v1/query_range", query_range);
   auto series = [&query_api](const httplib::Request& req, httplib::Response& res) {
     Reply(query_api.Series(ToApiRequest(req)), res);
   };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collector/api/time_param.h"
+#include "collector/query/promql/parser.h"
 #include "collector/query/selector_parser.h"
 #include "common/model/names.h"
 #include "common/selfmon/metrics.h"
@@ -280,6 +281,108 @@ absl::StatusOr<std::vector<std::string>> UnionStrings(const RangeParams& params,
   return std::vector<std::string>(merged.begin(), merged.end());
 }
 
+// Prometheus' parseDuration: float seconds ("30", "1.5") or a PromQL duration ("1m30s").
+absl::StatusOr<int64_t> ParseDurationParam(std::string_view text) {
+  double seconds = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (!text.empty()) {
+    auto [ptr, ec] = std::from_chars(begin, end, seconds);
+    if (ec == std::errc() && ptr == end && std::isfinite(seconds)) {
+      const double ms = seconds * 1000.0;
+      if (ms >= 9.2e18 || ms <= -9.2e18) {
+        return absl::InvalidArgumentError("cannot parse " + Quote(text) +
+                                          " to a valid duration. It overflows int64");
+      }
+      return static_cast<int64_t>(ms);
+    }
+    auto d = promql::ParseDurationMs(text);
+    if (d.ok()) return *d;
+  }
+  return absl::InvalidArgumentError("cannot parse " + Quote(text) + " to a valid duration");
+}
+
+// The `timeout` parameter, capped by the configured timeout; false when it does not parse.
+bool ParseTimeout(const ApiRequest& request, int64_t& timeout_ms, int64_t max_timeout_ms) {
+  timeout_ms = max_timeout_ms;
+  const std::string* text = FirstParam(request, "timeout");
+  if (text == nullptr || text->empty()) return true;
+  auto d = ParseDurationParam(*text);
+  if (!d.ok()) return false;
+  if (*d > 0 && *d < timeout_ms) timeout_ms = *d;
+  return true;
+}
+
+// An engine error as Prometheus' API reports it.
+ApiResponse QueryError(const absl::Status& status) {
+  const std::string message(status.message());
+  switch (promql::ErrorTypeOf(status)) {
+    case promql::ErrorType::kBadData:
+      return InvalidParam("query", message);
+    case promql::ErrorType::kTimeout:
+      return Error(503, "timeout", message);
+    case promql::ErrorType::kCanceled:
+      return Error(499, "canceled", message);
+    case promql::ErrorType::kExecution:
+      break;
+  }
+  return Execution(message);
+}
+
+void AppendPoint(std::string& out, int64_t t, double v) {
+  out.push_back('[');
+  AppendTimestamp(out, t);
+  out.push_back(',');
+  AppendJsonString(out, FormatSampleValue(v));
+  out.push_back(']');
+}
+
+// The `data` object of a query response; `t` stamps scalars, strings and vector elements.
+std::string ResultJson(const promql::Value& value, int64_t t) {
+  std::string out;
+  if (const auto* s = std::get_if<promql::Scalar>(&value)) {
+    out = R"({"resultType":"scalar","result":)";
+    AppendPoint(out, t, s->v);
+  } else if (const auto* str = std::get_if<promql::String>(&value)) {
+    out = R"({"resultType":"string","result":[)";
+    AppendTimestamp(out, t);
+    out.push_back(',');
+    AppendJsonString(out, str->v);
+    out.push_back(']');
+  } else if (const auto* vec = std::get_if<promql::Vector>(&value)) {
+    out = R"({"resultType":"vector","result":[)";
+    for (size_t i = 0; i < vec->size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out.append(R"({"metric":)");
+      AppendLabels(out, (*vec)[i].metric);
+      out.append(R"(,"value":)");
+      AppendPoint(out, t, (*vec)[i].v);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  } else {
+    const auto& matrix = std::get<promql::Matrix>(value);
+    out = R"({"resultType":"matrix","result":[)";
+    bool first = true;
+    for (const promql::Series& series : matrix) {
+      if (series.points.empty()) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      out.append(R"({"metric":)");
+      AppendLabels(out, series.metric);
+      out.append(R"(,"values":[)");
+      for (size_t i = 0; i < series.points.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendPoint(out, series.points[i].t, series.points[i].v);
+      }
+      out.append("]}");
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
+}
+
 ApiResponse StringListResponse(absl::StatusOr<std::vector<std::string>> values, uint64_t limit) {
   if (!values.ok()) return Execution(std::string(values.status().message()));
   const bool truncated = Truncate(*values, limit);
@@ -288,49 +391,77 @@ ApiResponse StringListResponse(absl::StatusOr<std::vector<std::string>> values, 
 
 }  // namespace
 
+namespace {
+
+promql::EngineOptions EngineOptionsFrom(const QueryApiOptions& options) {
+  promql::EngineOptions out;
+  out.lookback_delta_ms = options.lookback_delta_ms;
+  out.timeout_ms = options.query_timeout_ms;
+  out.max_samples = options.max_samples;
+  return out;
+}
+
+}  // namespace
+
 QueryApi::QueryApi(StorageReader& storage, const common::Clock& clock, QueryApiOptions options)
-    : storage_(storage), clock_(clock), options_(options) {}
+    : storage_(storage),
+      clock_(clock),
+      options_(options),
+      engine_(storage, EngineOptionsFrom(options)) {}
 
 ApiResponse QueryApi::InstantQuery(const ApiRequest& request) const {
-  const std::string* query = FirstParam(request, "query");
-  auto matchers = ParseSeriesSelector(query == nullptr ? std::string_view() : *query);
-  if (!matchers.ok()) return InvalidParam("query", std::string(matchers.status().message()));
-
   int64_t t = clock_.NowMs();
   if (const std::string* text = FirstParam(request, "time"); text != nullptr && !text->empty()) {
     auto parsed = ParseTimeParam(*text);
     if (!parsed.ok()) return InvalidParam("time", std::string(parsed.status().message()));
     t = *parsed;
   }
-
-  // The lookback window is left-open: a sample exactly lookback_delta_ms old no longer counts.
-  auto selected = storage_.Select(*matchers, t - options_.lookback_delta_ms + 1, t);
-  if (!selected.ok()) return Execution(std::string(selected.status().message()));
-  if (selected->size() > static_cast<uint64_t>(options_.max_series)) {
-    return Execution("query selected " + std::to_string(selected->size()) +
-                     " series, more than the limit of " + std::to_string(options_.max_series));
+  int64_t timeout_ms = 0;
+  if (!ParseTimeout(request, timeout_ms, options_.query_timeout_ms)) {
+    return InvalidParam("timeout", "cannot parse " + Quote(*FirstParam(request, "timeout")) +
+                                       " to a valid duration");
   }
+  const std::string* query = FirstParam(request, "query");
+  auto result = engine_.InstantQuery(query == nullptr ? std::string_view() : *query, t, timeout_ms);
+  if (!result.ok()) return QueryError(result.status());
+  return Success(ResultJson(result->value, t));
+}
 
-  std::string data = R"({"resultType":"vector","result":[)";
-  bool first = true;
-  for (const SeriesData& series : *selected) {
-    if (series.samples.empty()) continue;
-    const common::Sample& latest = series.samples.back();
-    if (common::IsStaleNaN(latest.value)) continue;  // the series ended inside the window
-    if (!first) data.push_back(',');
-    first = false;
-    data.append(R"({"metric":)");
-    AppendLabels(data, series.labels);
-    // Prometheus stamps an instant-vector selector result with the evaluation time, not the
-    // sample's own timestamp.
-    data.append(R"(,"value":[)");
-    AppendTimestamp(data, t);
-    data.push_back(',');
-    AppendJsonString(data, FormatSampleValue(latest.value));
-    data.append("]}");
+ApiResponse QueryApi::RangeQuery(const ApiRequest& request) const {
+  int64_t start = 0;
+  int64_t end = 0;
+  for (auto [name, target] : {std::pair<const char*, int64_t*>{"start", &start},
+                              std::pair<const char*, int64_t*>{"end", &end}}) {
+    const std::string* text = FirstParam(request, name);
+    auto t = ParseTimeParam(text == nullptr ? std::string_view() : *text);
+    if (!t.ok()) return InvalidParam(name, std::string(t.status().message()));
+    *target = *t;
   }
-  data.append("]}");
-  return Success(data);
+  if (end < start) return BadData("end timestamp must not be before start time");
+  const std::string* step_text = FirstParam(request, "step");
+  auto step = ParseDurationParam(step_text == nullptr ? std::string_view() : *step_text);
+  if (!step.ok()) return InvalidParam("step", std::string(step.status().message()));
+  if (*step <= 0) {
+    return BadData(
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  }
+  // As Prometheus: at most 11,000 points per series.
+  if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(*step) >
+      11000) {
+    return BadData(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+        "resolution (?step=XX)");
+  }
+  int64_t timeout_ms = 0;
+  if (!ParseTimeout(request, timeout_ms, options_.query_timeout_ms)) {
+    return InvalidParam("timeout", "cannot parse " + Quote(*FirstParam(request, "timeout")) +
+                                       " to a valid duration");
+  }
+  const std::string* query = FirstParam(request, "query");
+  auto result = engine_.RangeQuery(query == nullptr ? std::string_view() : *query, start, end,
+                                   *step, timeout_ms);
+  if (!result.ok()) return QueryError(result.status());
+  return Success(ResultJson(result->value, end));
 }
 
 ApiResponse QueryApi::Series(const ApiRequest& request) const {

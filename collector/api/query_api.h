@@ -4,15 +4,17 @@
 // decodes query-string and form parameters into an ApiRequest, calls the handler for the path,
 // and writes ApiResponse::status with the JSON body (Content-Type: application/json).
 //
-//   /api/v1/query               InstantQuery  (`query` is a series selector for now)
+//   /api/v1/query               InstantQuery  (PromQL, evaluated by promql::Engine)
+//   /api/v1/query_range         RangeQuery
 //   /api/v1/series              Series
 //   /api/v1/labels              LabelNames
 //   /api/v1/label/<name>/values LabelValues
 //
 // Bodies follow Prometheus exactly: {"status":"success","data":...[,"warnings":[...]]} or
-// {"status":"error","errorType":"bad_data"|"execution","error":"..."}. Bad parameters are 400
-// bad_data; storage failures and queries selecting more than max_series series are 422
-// execution.
+// {"status":"error","errorType":"bad_data"|"execution"|"timeout"|"canceled","error":"..."}. Bad
+// parameters and unparseable queries are 400 bad_data; evaluation errors, storage failures and
+// series requests selecting more than max_series series are 422 execution; a query running past
+// its timeout is 503 timeout.
 //
 // Threads: handlers are const with respect to QueryApi and may run concurrently; the storage
 // synchronizes itself. QueryApi borrows the storage and the clock, which must outlive it.
@@ -21,6 +23,7 @@
 #include <map>
 #include <string>
 
+#include "collector/query/promql/engine.h"
 #include "collector/storage/storage.h"
 #include "common/base/clock.h"
 
@@ -37,20 +40,27 @@ struct ApiResponse {
 };
 
 struct QueryApiOptions {
-  // An instant query takes the latest sample in (t - lookback_delta_ms, t].
+  // An instant selector takes the latest sample in (t - lookback_delta_ms, t].
   int64_t lookback_delta_ms = 5 * 60 * 1000;
-  // Queries selecting more series than this fail with 422 instead of building a huge response.
+  // Series requests selecting more series than this fail with 422 instead of building a huge
+  // response.
   int64_t max_series = 100000;
+  // Longest a query may run; a `timeout` parameter can only shorten it.
+  int64_t query_timeout_ms = 2 * 60 * 1000;
+  // Samples one query may load or hold (promql::EngineOptions::max_samples).
+  int64_t max_samples = 50'000'000;
 };
 
 class QueryApi {
  public:
   QueryApi(StorageReader& storage, const common::Clock& clock, QueryApiOptions options = {});
 
-  // `query` (required): series selector; `time` (optional, default now): evaluation time. Each
-  // matching series contributes its latest sample in the lookback window, stamped with the
-  // evaluation time; a series whose latest sample is a staleness marker is left out.
+  // `query` (required): PromQL; `time` (optional, default now): evaluation time; `timeout`
+  // (optional duration). The result is a vector, matrix, scalar or string as in Prometheus.
   ApiResponse InstantQuery(const ApiRequest& request) const;
+  // `query`, `start`, `end`, `step` (duration or float seconds, > 0, at most 11,000 points per
+  // series), `timeout`. The result is a matrix.
+  ApiResponse RangeQuery(const ApiRequest& request) const;
   // `match[]` (required, repeatable; results are unioned), `start`, `end`, `limit`.
   ApiResponse Series(const ApiRequest& request) const;
   // `match[]` (optional, repeatable), `start`, `end`, `limit`.
@@ -62,6 +72,7 @@ class QueryApi {
   StorageReader& storage_;
   const common::Clock& clock_;
   const QueryApiOptions options_;
+  promql::Engine engine_;
 };
 
 }  // namespace strata::collector::api

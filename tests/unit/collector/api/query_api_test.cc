@@ -186,10 +186,10 @@ TEST_F(QueryApiTest, MissingOrInvalidQueryIsBadData) {
   ApiResponse bad = api_.InstantQuery(Req({{"query", "foo{!}"}}));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Body(bad), BadData("invalid parameter \"query\": 1:5: parse error: unexpected "
-                               "character inside braces: '!'"));
+                               "character after '!' inside braces: '}'"));
   EXPECT_EQ(
       bad.body,
-      R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected character inside braces: '!'"})");
+      R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected character after '!' inside braces: '}'"})");
 }
 
 TEST_F(QueryApiTest, InvalidTimeIsBadData) {
@@ -202,9 +202,8 @@ TEST_F(QueryApiTest, InvalidTimeIsBadData) {
 TEST_F(QueryApiTest, TooManySeriesIsExecutionError) {
   QueryApi small(store_, clock_, QueryApiOptions{.max_series = 2});
   for (int i = 0; i < 3; ++i) Add({{"__name__", "m"}, {"i", std::to_string(i)}}, {{kNowMs, 1}});
-  ApiResponse r = small.InstantQuery(Req({{"query", "m"}}));
-  EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(Body(r), Execution("query selected 3 series, more than the limit of 2"));
+  // max_series bounds metadata requests only; PromQL queries are bounded by max_samples.
+  EXPECT_EQ(small.InstantQuery(Req({{"query", "m"}})).status, 200);
   ApiResponse series = small.Series(Req({{"match[]", "m"}}));
   EXPECT_EQ(series.status, 422);
   EXPECT_EQ(Body(series), Execution("query selected 3 series, more than the limit of 2"));
@@ -225,6 +224,88 @@ TEST(QueryApiStorageErrorTest, StorageFailureIsExecutionError) {
   EXPECT_EQ(Body(s), want);
   EXPECT_EQ(Body(api.LabelNames(Req({}))), want);
   EXPECT_EQ(Body(api.LabelValues("job", Req({}))), want);
+}
+
+TEST_F(QueryApiTest, InstantQueryEvaluatesPromQL) {
+  Add({{"__name__", "up"}, {"job", "a"}}, {{kNowMs - 1000, 1}});
+  Add({{"__name__", "up"}, {"job", "b"}}, {{kNowMs - 1000, 0}});
+  ApiResponse r = api_.InstantQuery(Req({{"query", "sum(up) * 2"}, {"time", "1700000000"}}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(
+      r.body,
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"2"]}]}})");
+}
+
+TEST_F(QueryApiTest, InstantQueryScalarAndStringResults) {
+  EXPECT_EQ(
+      api_.InstantQuery(Req({{"query", "1.5"}, {"time", "1700000000.5"}})).body,
+      R"({"status":"success","data":{"resultType":"scalar","result":[1700000000.500,"1.5"]}})");
+  EXPECT_EQ(api_.InstantQuery(Req({{"query", "\"hi\""}, {"time", "1700000000"}})).body,
+            R"({"status":"success","data":{"resultType":"string","result":[1700000000,"hi"]}})");
+}
+
+TEST_F(QueryApiTest, InstantQueryOfRangeSelectorIsMatrix) {
+  Add({{"__name__", "up"}}, {{kNowMs - 2000, 1}, {kNowMs - 1000, 2}});
+  EXPECT_EQ(
+      api_.InstantQuery(Req({{"query", "up[1m]"}, {"time", "1700000000"}})).body,
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up"},"values":[[1699999998,"1"],[1699999999,"2"]]}]}})");
+}
+
+TEST_F(QueryApiTest, EvaluationErrorIsExecution) {
+  Add({{"__name__", "a"}, {"job", "x"}}, {{kNowMs, 1}});
+  Add({{"__name__", "b"}, {"job", "x"}}, {{kNowMs, 1}});
+  ApiResponse r = api_.InstantQuery(Req({{"query", "{job=\"x\"} * 2"}}));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(Body(r), Execution("vector cannot contain metrics with the same labelset"));
+}
+
+TEST_F(QueryApiTest, InvalidTimeoutIsBadData) {
+  ApiResponse r = api_.InstantQuery(Req({{"query", "1"}, {"timeout", "soon"}}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Body(r),
+            BadData("invalid parameter \"timeout\": cannot parse \"soon\" to a valid duration"));
+}
+
+TEST_F(QueryApiTest, RangeQueryBodyMatchesPrometheus) {
+  Add({{"__name__", "up"}, {"job", "a"}}, {{kNowMs - 60000, 1}, {kNowMs - 30000, 2}, {kNowMs, 3}});
+  ApiResponse r = api_.RangeQuery(
+      Req({{"query", "up"}, {"start", "1699999940"}, {"end", "1700000000"}, {"step", "30s"}}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(
+      r.body,
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"up","job":"a"},"values":[[1699999940,"1"],[1699999970,"2"],[1700000000,"3"]]}]}})");
+  ApiResponse scalar = api_.RangeQuery(
+      Req({{"query", "time()"}, {"start", "100"}, {"end", "101"}, {"step", "0.5"}}));
+  EXPECT_EQ(
+      scalar.body,
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[100,"100"],[100.500,"100.5"],[101,"101"]]}]}})");
+}
+
+TEST_F(QueryApiTest, RangeQueryParameterErrors) {
+  EXPECT_EQ(Body(api_.RangeQuery(Req({{"query", "1"}, {"end", "10"}, {"step", "1"}}))),
+            BadData("invalid parameter \"start\": cannot parse \"\" to a valid timestamp"));
+  EXPECT_EQ(
+      Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "10"}, {"end", "5"}, {"step", "1"}}))),
+      BadData("end timestamp must not be before start time"));
+  EXPECT_EQ(
+      Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "1"}, {"end", "5"}, {"step", "x"}}))),
+      BadData("invalid parameter \"step\": cannot parse \"x\" to a valid duration"));
+  EXPECT_EQ(
+      Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "1"}, {"end", "5"}, {"step", "0"}}))),
+      BadData("zero or negative query resolution step widths are not accepted. Try a "
+              "positive integer"));
+  ApiResponse res =
+      api_.RangeQuery(Req({{"query", "1"}, {"start", "0"}, {"end", "11001"}, {"step", "1"}}));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(Body(res), BadData("exceeded maximum resolution of 11,000 points per timeseries. Try "
+                               "decreasing the query resolution (?step=XX)"));
+  EXPECT_EQ(api_.RangeQuery(Req({{"query", "1"}, {"start", "0"}, {"end", "11000"}, {"step", "1"}}))
+                .status,
+            200);
+  EXPECT_EQ(Body(api_.RangeQuery(
+                Req({{"query", "up[5m]"}, {"start", "1"}, {"end", "5"}, {"step", "1"}}))),
+            BadData("invalid parameter \"query\": invalid expression type \"range vector\" for "
+                    "range query, must be Scalar or instant Vector"));
 }
 
 class QueryApiMetadataTest : public QueryApiTest {

@@ -1,0 +1,106 @@
+#pragma once
+
+// The tree walker behind Engine: evaluates a parsed expression at one evaluation time over data
+// loaded up front.
+//
+// Lifecycle (one Evaluator per query, single-threaded):
+//   1. Prepare(root, min_t, max_t) walks the tree once, works out for every selector the time span
+//      it can be asked about (evaluation times shifted by offset/@, widened by the lookback delta
+//      or the range, through any subqueries) and reads exactly that from storage, once.
+//   2. Eval(root, t) is then called for each evaluation time. Instant selectors find the newest
+//      sample in (t - lookback, t] by binary search; range selectors and subqueries hand out
+//      windows (spans) over the loaded data without copying it. A subquery's inner expression is
+//      evaluated once over the whole aligned step grid it needs and cached.
+//
+// Errors are thrown as EvalError (eval_helpers.h) and caught by Engine; the evaluator checks the
+// deadline at every subquery step and the sample limit as windows and vectors are built.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "collector/query/promql/ast.h"
+#include "collector/query/promql/engine.h"
+#include "collector/query/promql/value.h"
+#include "collector/storage/storage.h"
+
+namespace strata::collector::promql {
+
+// One series' points inside a range window.
+struct RangeWindow {
+  const common::Labels* metric = nullptr;
+  std::span<const Point> points;
+};
+
+// A range vector at one evaluation time: the points of each series in (range_start_ms,
+// range_end_ms]. Series without points are left out.
+struct RangeArg {
+  std::vector<RangeWindow> series;
+  int64_t range_start_ms = 0;  // exclusive
+  int64_t range_end_ms = 0;    // inclusive
+  int64_t range_ms = 0;
+};
+
+class Evaluator {
+ public:
+  // `query_start_ms`/`query_end_ms` resolve @ start()/end(); `interval_ms` is the default
+  // subquery step; `deadline_ms` is on options.clock's monotonic scale.
+  Evaluator(StorageReader& storage, const EngineOptions& options, const common::Clock& clock,
+            int64_t deadline_ms, int64_t query_start_ms, int64_t query_end_ms, int64_t interval_ms);
+
+  // Loads the data `root` needs to be evaluated at times in [min_t_ms, max_t_ms].
+  void Prepare(const Expr& root, int64_t min_t_ms, int64_t max_t_ms);
+
+  // The value of `expr` at `t_ms`: Scalar, String, Vector, or Matrix for range expressions.
+  Value Eval(const Expr& expr, int64_t t_ms);
+  Vector EvalVector(const Expr& expr, int64_t t_ms);
+  double EvalScalar(const Expr& expr, int64_t t_ms);
+  RangeArg EvalRange(const Expr& expr, int64_t t_ms);
+
+  // Throws a timeout error once the deadline has passed.
+  void CheckDeadline() const;
+  // Throws the too-many-samples error when `n` samples exceed the limit.
+  void CheckSamples(int64_t n) const;
+
+ private:
+  struct LoadedSeries {
+    common::Labels metric;
+    std::vector<Point> points;
+  };
+  struct SubqueryGrid {
+    int64_t step_ms = 0;
+    int64_t first_ms = 0;  // first aligned step
+    int64_t last_ms = -1;  // last aligned step; first > last when empty
+    bool built = false;
+    Matrix matrix;
+  };
+
+  void Walk(const Expr& expr, int64_t lo, int64_t hi, int depth);
+  void Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale);
+  // The evaluation time after applying @ and offset.
+  int64_t EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_t t) const;
+
+  Vector EvalSelector(const VectorSelector& vs, int64_t t);
+  Value EvalUnary(const Unary& u, int64_t t);
+  Value EvalBinary(const Binary& b, int64_t t);
+  Vector EvalAggregate(const Aggregate& a, int64_t t);
+  Value EvalCall(const Call& c, int64_t t);
+  void BuildSubquery(const Subquery& sq, SubqueryGrid& grid);
+  Matrix RangeToMatrix(const RangeArg& range) const;
+
+  StorageReader& storage_;
+  const EngineOptions& options_;
+  const common::Clock& clock_;
+  const int64_t deadline_ms_;
+  const int64_t query_start_ms_;
+  const int64_t query_end_ms_;
+  const int64_t interval_ms_;
+
+  absl::flat_hash_map<const VectorSelector*, std::vector<LoadedSeries>> selectors_;
+  absl::flat_hash_map<const Subquery*, SubqueryGrid> subqueries_;
+};
+
+}  // namespace strata::collector::promql

@@ -1,0 +1,268 @@
+#include "collector/query/promql/range_functions.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "collector/query/promql/eval_helpers.h"
+
+namespace strata::collector::promql {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+constexpr std::array<std::string_view, 22> kRangeFunctions = {"rate",
+                                                              "irate",
+                                                              "increase",
+                                                              "delta",
+                                                              "idelta",
+                                                              "deriv",
+                                                              "predict_linear",
+                                                              "resets",
+                                                              "changes",
+                                                              "avg_over_time",
+                                                              "min_over_time",
+                                                              "max_over_time",
+                                                              "sum_over_time",
+                                                              "count_over_time",
+                                                              "quantile_over_time",
+                                                              "stddev_over_time",
+                                                              "stdvar_over_time",
+                                                              "last_over_time",
+                                                              "present_over_time",
+                                                              "mad_over_time",
+                                                              "double_exponential_smoothing",
+                                                              "first_over_time"};
+
+// rate/increase/delta: the difference over the window, corrected for counter resets, and
+// extrapolated towards the window's ends as Prometheus does (see the header).
+bool ExtrapolatedRate(const RangeArg& arg, std::span<const Point> pts, bool is_counter,
+                      bool is_rate, double& result) {
+  if (pts.size() < 2) return false;
+  result = pts.back().v - pts.front().v;
+  if (is_counter) {
+    double last = 0;
+    for (const Point& p : pts) {
+      if (p.v < last) result += last;
+      last = p.v;
+    }
+  }
+  const double duration_to_start = static_cast<double>(pts.front().t - arg.range_start_ms) / 1000.0;
+  const double duration_to_end = static_cast<double>(arg.range_end_ms - pts.back().t) / 1000.0;
+  const double sampled = static_cast<double>(pts.back().t - pts.front().t) / 1000.0;
+  const double avg_between = sampled / static_cast<double>(pts.size() - 1);
+  const double threshold = avg_between * 1.1;
+  double to_start = duration_to_start;
+  double to_end = duration_to_end;
+  if (to_start >= threshold) to_start = avg_between / 2;
+  if (is_counter && result > 0 && pts.front().v >= 0) {
+    // A counter cannot go below zero: do not extrapolate past the point where it would be 0.
+    const double to_zero = sampled * (pts.front().v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  if (to_end >= threshold) to_end = avg_between / 2;
+  double factor = (sampled + to_start + to_end) / sampled;
+  if (is_rate) factor /= static_cast<double>(arg.range_ms) / 1000.0;
+  result *= factor;
+  return true;
+}
+
+bool InstantDelta(std::span<const Point> pts, bool is_rate, double& result) {
+  if (pts.size() < 2) return false;
+  const Point& last = pts[pts.size() - 1];
+  const Point& prev = pts[pts.size() - 2];
+  if (is_rate && last.v < prev.v) {
+    result = last.v;  // counter reset
+  } else {
+    result = last.v - prev.v;
+  }
+  const int64_t interval = last.t - prev.t;
+  if (interval == 0) return false;
+  if (is_rate) result /= static_cast<double>(interval) / 1000.0;
+  return true;
+}
+
+// Least-squares fit of v over (t - intercept_t) in seconds, with compensated sums.
+std::pair<double, double> LinearRegression(std::span<const Point> pts, int64_t intercept_t) {
+  double n = 0, sum_x = 0, c_x = 0, sum_y = 0, c_y = 0, sum_xy = 0, c_xy = 0, sum_x2 = 0, c_x2 = 0;
+  const double init_y = pts[0].v;
+  bool const_y = true;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const Point& p = pts[i];
+    if (const_y && i > 0 && p.v != init_y) const_y = false;
+    n += 1;
+    const double x = static_cast<double>(p.t - intercept_t) / 1000.0;
+    std::tie(sum_x, c_x) = KahanSumInc(x, sum_x, c_x);
+    std::tie(sum_y, c_y) = KahanSumInc(p.v, sum_y, c_y);
+    std::tie(sum_xy, c_xy) = KahanSumInc(x * p.v, sum_xy, c_xy);
+    std::tie(sum_x2, c_x2) = KahanSumInc(x * x, sum_x2, c_x2);
+  }
+  if (const_y) {
+    if (std::isinf(init_y)) return {kNaN, kNaN};
+    return {0, init_y};
+  }
+  sum_x += c_x;
+  sum_y += c_y;
+  sum_xy += c_xy;
+  sum_x2 += c_x2;
+  const double cov_xy = sum_xy - sum_x * sum_y / n;
+  const double var_x = sum_x2 - sum_x * sum_x / n;
+  const double slope = cov_xy / var_x;
+  const double intercept = sum_y / n - slope * sum_x / n;
+  return {slope, intercept};
+}
+
+double AvgOverTime(std::span<const Point> pts) {
+  double sum = pts[0].v, c = 0, mean = 0, count = 1;
+  bool incremental = false;
+  for (size_t i = 1; i < pts.size(); ++i) {
+    const double f = pts[i].v;
+    count += 1;
+    if (!incremental) {
+      auto [ns, nc] = KahanSumInc(f, sum, c);
+      if (!std::isinf(ns)) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    if (std::isinf(mean)) {
+      if (std::isinf(f) && (mean > 0) == (f > 0)) continue;
+      if (!std::isinf(f) && !std::isnan(f)) continue;
+    }
+    const double current = mean + c;
+    std::tie(mean, c) = KahanSumInc(f / count - current / count, mean, c);
+  }
+  if (incremental) return mean + c;
+  return (sum + c) / count;
+}
+
+double Variance(std::span<const Point> pts) {
+  double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
+  for (const Point& p : pts) {
+    count += 1;
+    const double delta = p.v - (mean + c_mean);
+    std::tie(mean, c_mean) = KahanSumInc(delta / count, mean, c_mean);
+    std::tie(aux, c_aux) = KahanSumInc(delta * (p.v - (mean + c_mean)), aux, c_aux);
+  }
+  return (aux + c_aux) / count;
+}
+
+// Holt's linear trend ("double exponential smoothing"); needs two points and factors in (0, 1).
+bool DoubleExponentialSmoothing(std::span<const Point> pts, double sf, double tf, double& result) {
+  if (pts.size() < 2) return false;
+  double s0 = pts[0].v;
+  double b = pts[1].v - pts[0].v;
+  double s1 = s0;
+  for (size_t i = 1; i < pts.size(); ++i) {
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+    s0 = s1;
+    s1 = sf * pts[i].v + (1 - sf) * (s0 + b);
+    // The trend for the next step uses the new smoothed value.
+  }
+  result = s1;
+  return true;
+}
+
+}  // namespace
+
+bool IsRangeFunction(std::string_view name) {
+  return std::find(kRangeFunctions.begin(), kRangeFunctions.end(), name) != kRangeFunctions.end();
+}
+
+Vector EvalRangeFunction(std::string_view name, const RangeArg& arg,
+                         std::span<const double> scalars, int64_t t_ms) {
+  Vector out;
+  out.reserve(arg.series.size());
+  if (name == "double_exponential_smoothing") {
+    const double sf = scalars.size() > 0 ? scalars[0] : kNaN;
+    const double tf = scalars.size() > 1 ? scalars[1] : kNaN;
+    if (!(sf > 0 && sf < 1)) {
+      ThrowExecution("invalid smoothing factor. Expected: 0 < sf < 1, got: " +
+                     FormatFloatPlain(sf));
+    }
+    if (!(tf > 0 && tf < 1)) {
+      ThrowExecution("invalid trend factor. Expected: 0 < tf < 1, got: " + FormatFloatPlain(tf));
+    }
+  }
+  for (const RangeWindow& w : arg.series) {
+    std::span<const Point> pts = w.points;
+    if (pts.empty()) continue;
+    double v = 0;
+    bool keep_name = false;
+    if (name == "rate" || name == "increase" || name == "delta") {
+      if (!ExtrapolatedRate(arg, pts, name != "delta", name == "rate", v)) continue;
+    } else if (name == "irate" || name == "idelta") {
+      if (!InstantDelta(pts, name == "irate", v)) continue;
+    } else if (name == "deriv") {
+      if (pts.size() < 2) continue;
+      v = LinearRegression(pts, pts[0].t).first;
+    } else if (name == "predict_linear") {
+      if (pts.size() < 2) continue;
+      auto [slope, intercept] = LinearRegression(pts, t_ms);
+      v = slope * scalars[0] + intercept;
+    } else if (name == "resets") {
+      for (size_t i = 1; i < pts.size(); ++i) v += pts[i].v < pts[i - 1].v ? 1 : 0;
+    } else if (name == "changes") {
+      for (size_t i = 1; i < pts.size(); ++i) {
+        const double a = pts[i - 1].v, b = pts[i].v;
+        if (a != b && !(std::isnan(a) && std::isnan(b))) v += 1;
+      }
+    } else if (name == "avg_over_time") {
+      v = AvgOverTime(pts);
+    } else if (name == "min_over_time") {
+      v = pts[0].v;
+      for (const Point& p : pts) {
+        if (p.v < v || std::isnan(v)) v = p.v;
+      }
+    } else if (name == "max_over_time") {
+      v = pts[0].v;
+      for (const Point& p : pts) {
+        if (p.v > v || std::isnan(v)) v = p.v;
+      }
+    } else if (name == "sum_over_time") {
+      double c = 0;
+      for (const Point& p : pts) std::tie(v, c) = KahanSumInc(p.v, v, c);
+      v += c;
+    } else if (name == "count_over_time") {
+      v = static_cast<double>(pts.size());
+    } else if (name == "quantile_over_time") {
+      std::vector<double> values;
+      values.reserve(pts.size());
+      for (const Point& p : pts) values.push_back(p.v);
+      v = Quantile(scalars[0], values);
+    } else if (name == "stddev_over_time") {
+      v = std::sqrt(Variance(pts));
+    } else if (name == "stdvar_over_time") {
+      v = Variance(pts);
+    } else if (name == "last_over_time") {
+      v = pts.back().v;
+      keep_name = true;
+    } else if (name == "first_over_time") {
+      v = pts.front().v;
+      keep_name = true;
+    } else if (name == "present_over_time") {
+      v = 1;
+    } else if (name == "mad_over_time") {
+      std::vector<double> values;
+      values.reserve(pts.size());
+      for (const Point& p : pts) values.push_back(p.v);
+      const double median = Quantile(0.5, values);
+      for (double& x : values) x = std::fabs(x - median);
+      v = Quantile(0.5, values);
+    } else if (name == "double_exponential_smoothing") {
+      if (!DoubleExponentialSmoothing(pts, scalars[0], scalars[1], v)) continue;
+    } else {
+      ThrowExecution("function \"" + std::string(name) + "\" is not supported");
+    }
+    out.push_back({keep_name ? *w.metric : DropMetricName(*w.metric), v, t_ms});
+  }
+  return out;
+}
+
+}  // namespace strata::collector::promql

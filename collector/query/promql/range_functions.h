@@ -1,0 +1,30 @@
+#pragma once
+
+// Functions over range vectors: rate, increase, delta (with Prometheus' extrapolation to the
+// window boundaries and counter-reset handling), irate, idelta, deriv and predict_linear (least
+// squares; predict_linear's intercept is at the evaluation time), resets, changes,
+// {avg,min,max,sum,count,quantile,stddev,stdvar,last,present,mad}_over_time and
+// double_exponential_smoothing. Staleness markers are never in a range window.
+//
+// Every function drops __name__ except last_over_time. A series for which a function has no
+// value (e.g. rate over fewer than two points) is left out of the result.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "collector/query/promql/evaluator.h"
+#include "collector/query/promql/value.h"
+
+namespace strata::collector::promql {
+
+// True for the functions this file implements.
+bool IsRangeFunction(std::string_view name);
+
+// `scalars` are the function's scalar arguments in order (quantile_over_time's phi,
+// predict_linear's seconds, double_exponential_smoothing's factors); `t_ms` is the evaluation
+// time.
+Vector EvalRangeFunction(std::string_view name, const RangeArg& arg,
+                         std::span<const double> scalars, int64_t t_ms);
+
+}  // namespace strata::collector::promql
