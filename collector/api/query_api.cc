@@ -413,7 +413,11 @@ ApiResponse QueryApi::InstantQuery(const ApiRequest& request) const {
   int64_t t = clock_.NowMs();
   if (const std::string* text = FirstParam(request, "time"); text != nullptr && !text->empty()) {
     auto parsed = ParseTimeParam(*text);
-    if (!parsed.ok()) return InvalidParam("time", std::string(parsed.status().message()));
+    if (!parsed.ok()) {
+      // Prometheus 3.x wording (2.x capitalized "Invalid").
+      return InvalidParam(
+          "time", "invalid time value for 'time': " + std::string(parsed.status().message()));
+    }
     t = *parsed;
   }
   int64_t timeout_ms = 0;
@@ -437,12 +441,13 @@ ApiResponse QueryApi::RangeQuery(const ApiRequest& request) const {
     if (!t.ok()) return InvalidParam(name, std::string(t.status().message()));
     *target = *t;
   }
-  if (end < start) return BadData("end timestamp must not be before start time");
+  if (end < start) return InvalidParam("end", "end timestamp must not be before start time");
   const std::string* step_text = FirstParam(request, "step");
   auto step = ParseDurationParam(step_text == nullptr ? std::string_view() : *step_text);
   if (!step.ok()) return InvalidParam("step", std::string(step.status().message()));
   if (*step <= 0) {
-    return BadData(
+    return InvalidParam(
+        "step",
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   // As Prometheus: at most 11,000 points per series.

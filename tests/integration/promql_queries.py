@@ -47,7 +47,13 @@ _ATAN2_NAME = Known(
     "operator (#12595, \"Drop metric name for atan2 binary operator\"). Compared with __name__ "
     "removed from both sides.", scope="name")
 
+_TIME_VALUE_CASE = Known(
+    "Prometheus 2.x wraps a bad `time` as \"Invalid time value for 'time': ...\"; current "
+    "versions (web/api/v1 parseTimeParam: `fmt.Errorf(\"invalid time value for '%s': %w\", ...)`) "
+    "write \"invalid\" in lower case, which the collector follows. Same status and errorType.")
+
 KNOWN_DIFFERENCES = {
+    "instant@bad-time: node_load1": _TIME_VALUE_CASE,
     "range@main: rate(node_load1)": _RANGE_QUERY_PREFIX,
     "range@main: node_load1[5m]": _RANGE_QUERY_PREFIX,
     'range@main: "a string"': _RANGE_QUERY_PREFIX,

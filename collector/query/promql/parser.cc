@@ -478,6 +478,13 @@ Parser::Result Parser::ParseBinary(int min_precedence) {
           if (absl::StatusOr<size_t> end = ParseGroupingLabels(matching.include); !end.ok()) {
             return end.status();
           }
+        } else if (const TokenKind next = Peek().kind;
+                   next == TokenKind::kGroupLeft || next == TokenKind::kGroupRight ||
+                   next == TokenKind::kOn || next == TokenKind::kIgnoring ||
+                   next == TokenKind::kBool) {
+          // A modifier keyword cannot start the right-hand side; Prometheus' grammar reports it
+          // as a malformed include list.
+          return Unexpected(Peek(), "grouping opts", "\"(\"");
         }
       }
     }

@@ -196,7 +196,8 @@ TEST_F(QueryApiTest, InvalidTimeIsBadData) {
   ApiResponse r = api_.InstantQuery(Req({{"query", "up"}, {"time", "x"}}));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r),
-            BadData("invalid parameter \"time\": cannot parse \"x\" to a valid timestamp"));
+            BadData("invalid parameter \"time\": invalid time value for 'time': cannot parse "
+                    "\"x\" to a valid timestamp"));
 }
 
 TEST_F(QueryApiTest, TooManySeriesIsExecutionError) {
@@ -286,14 +287,14 @@ TEST_F(QueryApiTest, RangeQueryParameterErrors) {
             BadData("invalid parameter \"start\": cannot parse \"\" to a valid timestamp"));
   EXPECT_EQ(
       Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "10"}, {"end", "5"}, {"step", "1"}}))),
-      BadData("end timestamp must not be before start time"));
+      BadData("invalid parameter \"end\": end timestamp must not be before start time"));
   EXPECT_EQ(
       Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "1"}, {"end", "5"}, {"step", "x"}}))),
       BadData("invalid parameter \"step\": cannot parse \"x\" to a valid duration"));
   EXPECT_EQ(
       Body(api_.RangeQuery(Req({{"query", "1"}, {"start", "1"}, {"end", "5"}, {"step", "0"}}))),
-      BadData("zero or negative query resolution step widths are not accepted. Try a "
-              "positive integer"));
+      BadData("invalid parameter \"step\": zero or negative query resolution step widths are "
+              "not accepted. Try a positive integer"));
   ApiResponse res =
       api_.RangeQuery(Req({{"query", "1"}, {"start", "0"}, {"end", "11001"}, {"step", "1"}}));
   EXPECT_EQ(res.status, 400);

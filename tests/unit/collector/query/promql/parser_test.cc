@@ -795,6 +795,9 @@ TEST(PromqlParserTest, VectorMatchingErrors) {
             "1:1: parse error: vector matching only allowed between instant vectors");
   EXPECT_EQ(Err("foo + group_left(baz) bar"), "1:7: parse error: unexpected <group_left>");
   EXPECT_EQ(Err("a - on(b) ignoring(c) d"), "1:11: parse error: unexpected <ignoring>");
+  // As Prometheus 2.42 answers (checked by tests/integration/test_promql_differential.py).
+  EXPECT_EQ(Err("a + on(x) group_left group_right b"),
+            "1:22: parse error: unexpected <group_right> in grouping opts, expected \"(\"");
   EXPECT_EQ(Err("a + on b"),
             "1:8: parse error: unexpected identifier \"b\" in grouping opts, expected \"(\"");
   EXPECT_EQ(Err("a + on(1) b"),
