@@ -1,10 +1,13 @@
-// Measures the XOR chunk codec (collector/storage/hot/chunk/xor_chunk.h) on three data shapes:
+// Measures the head's XOR chunk codec (collector/storage/hot/chunk/xor_chunk.h) and the block
+// chunk codec (block_chunk_codec.h) on three data shapes:
 //   counter   node_exporter-like byte counter near 1e9, growing < 100 kB per scrape, timestamps
 //             on a 15 s grid with +-3 ms jitter;
 //   gauge     random walk with two decimals (40.00 +- 0.10 per step), regular 15 s;
 //   constant  1.0 at a regular 15 s interval.
-// Each shape is a chunk of 120 samples (30 min at 15 s), the typical head-chunk size. Reports
-// ns/sample (items_per_second is samples/s) and bytes_per_sample as a counter.
+// XOR chunks hold 120 samples (30 min at 15 s), the typical head-chunk size; block chunks 480
+// (the 2 h a block holds at 15 s), encoded as a timestamps column (which a block shares between
+// the series of a scrape target; counted here in full) and a values column. Reports ns/sample
+// (items_per_second is samples/s) and bytes_per_sample as a counter.
 //
 //   chunk_bench [--benchmark_filter=...]
 
@@ -12,16 +15,22 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "collector/storage/hot/chunk/block_chunk_codec.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
 
 namespace {
 
+using strata::collector::hot::BlockChunkEncoder;
+using strata::collector::hot::BlockChunkIterator;
 using strata::collector::hot::XorChunkAppender;
 using strata::collector::hot::XorChunkIterator;
 
 constexpr int kSamples = 120;
+constexpr int kBlockSamples = 480;
 constexpr int64_t kEpochMs = 1700000000000;
 
 struct Point {
@@ -38,12 +47,12 @@ uint64_t NextRandom(uint64_t& state) {  // splitmix64, deterministic across plat
 
 enum class Shape { kCounter, kGauge, kConstant };
 
-std::vector<Point> MakeSeries(Shape shape) {
+std::vector<Point> MakeSeries(Shape shape, int n = kSamples) {
   uint64_t rng = 12345;
   std::vector<Point> points;
   double counter = 1e9;
   int64_t centi = 4000;
-  for (int i = 0; i < kSamples; ++i) {
+  for (int i = 0; i < n; ++i) {
     int64_t t = kEpochMs + 15000 * int64_t{i};
     double v = 1.0;
     switch (shape) {
@@ -108,12 +117,84 @@ void BM_Iterate(benchmark::State& state, Shape shape) {
   SetCounters(state, app);
 }
 
+struct BlockColumns {
+  std::string timestamps;
+  std::string values;
+};
+
+BlockColumns EncodeBlock(BlockChunkEncoder& enc, const std::vector<int64_t>& t,
+                         const std::vector<double>& v) {
+  BlockColumns c;
+  enc.EncodeTimestamps(t, &c.timestamps);
+  enc.EncodeValues(v, &c.values);
+  return c;
+}
+
+void SetBlockCounters(benchmark::State& state, const BlockColumns& c) {
+  state.SetItemsProcessed(state.iterations() * kBlockSamples);
+  state.counters["bytes_per_sample"] =
+      static_cast<double>(c.timestamps.size() + c.values.size()) / kBlockSamples;
+  state.counters["ns_per_sample"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kBlockSamples),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void SplitColumns(Shape shape, std::vector<int64_t>* t, std::vector<double>* v) {
+  for (const Point& p : MakeSeries(shape, kBlockSamples)) {
+    t->push_back(p.t);
+    v->push_back(p.v);
+  }
+}
+
+void BM_BlockEncode(benchmark::State& state, Shape shape) {
+  std::vector<int64_t> t;
+  std::vector<double> v;
+  SplitColumns(shape, &t, &v);
+  BlockChunkEncoder enc;  // reused, as the block writer does
+  for (auto _ : state) {
+    BlockColumns c = EncodeBlock(enc, t, v);
+    benchmark::DoNotOptimize(c.values.data());
+  }
+  SetBlockCounters(state, EncodeBlock(enc, t, v));
+}
+
+void BM_BlockIterate(benchmark::State& state, Shape shape) {
+  std::vector<int64_t> t;
+  std::vector<double> v;
+  SplitColumns(shape, &t, &v);
+  BlockChunkEncoder enc;
+  const BlockColumns c = EncodeBlock(enc, t, v);
+  const std::span<const uint8_t> ts(reinterpret_cast<const uint8_t*>(c.timestamps.data()),
+                                    c.timestamps.size());
+  const std::span<const uint8_t> values(reinterpret_cast<const uint8_t*>(c.values.data()),
+                                        c.values.size());
+  for (auto _ : state) {
+    BlockChunkIterator it(kBlockSamples, ts, values);
+    int64_t t_sum = 0;
+    double v_sum = 0;
+    while (it.Next()) {
+      t_sum += it.t();
+      v_sum += it.v();
+    }
+    if (it.error()) state.SkipWithError("decode error");
+    benchmark::DoNotOptimize(t_sum);
+    benchmark::DoNotOptimize(v_sum);
+  }
+  SetBlockCounters(state, c);
+}
+
 BENCHMARK_CAPTURE(BM_Append, counter, Shape::kCounter);
 BENCHMARK_CAPTURE(BM_Append, gauge, Shape::kGauge);
 BENCHMARK_CAPTURE(BM_Append, constant, Shape::kConstant);
 BENCHMARK_CAPTURE(BM_Iterate, counter, Shape::kCounter);
 BENCHMARK_CAPTURE(BM_Iterate, gauge, Shape::kGauge);
 BENCHMARK_CAPTURE(BM_Iterate, constant, Shape::kConstant);
+BENCHMARK_CAPTURE(BM_BlockEncode, counter, Shape::kCounter);
+BENCHMARK_CAPTURE(BM_BlockEncode, gauge, Shape::kGauge);
+BENCHMARK_CAPTURE(BM_BlockEncode, constant, Shape::kConstant);
+BENCHMARK_CAPTURE(BM_BlockIterate, counter, Shape::kCounter);
+BENCHMARK_CAPTURE(BM_BlockIterate, gauge, Shape::kGauge);
+BENCHMARK_CAPTURE(BM_BlockIterate, constant, Shape::kConstant);
 
 }  // namespace
 

@@ -14,6 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "collector/storage/hot/chunk/block_chunk_codec.h"
+#include "collector/storage/hot/chunk/byte_io.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
 
 namespace strata::collector::hot {
@@ -107,15 +109,19 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t max_si
   return out;
 }
 
-// Checks an 8-byte file header: magic, version, three zero bytes.
-absl::Status CheckHeader(const uint8_t* data, size_t size, const char (&magic)[4],
+// Checks an 8-byte file header: magic, version (that of meta.json), three zero bytes.
+absl::Status CheckHeader(const uint8_t* data, size_t size, const char (&magic)[4], int version,
                          const std::string& path) {
   if (size < kBlockHeaderSize || std::memcmp(data, magic, 4) != 0) {
     return absl::DataLossError(absl::StrCat(path, ": bad header at offset 0"));
   }
-  if (data[4] != kBlockFormatVersion) {
+  if (data[4] < kBlockOldestReadableVersion || data[4] > kBlockFormatVersion) {
     return absl::UnimplementedError(
         absl::StrCat(path, ": unsupported block format version ", data[4], " at offset 4"));
+  }
+  if (data[4] != version) {
+    return absl::DataLossError(absl::StrCat(path, ": format version ", data[4],
+                                            " differs from meta.json's ", version, " at offset 4"));
   }
   if (data[5] != 0 || data[6] != 0 || data[7] != 0) {
     return absl::DataLossError(absl::StrCat(path, ": non-zero reserved bytes at offset 5"));
@@ -192,7 +198,7 @@ absl::Status Block::Load() {
   if (j.is_discarded() || !j.is_object() || !GetInt64(j, "version", &version)) {
     return absl::DataLossError(absl::StrCat(meta_path, ": not a block meta object"));
   }
-  if (version != kBlockFormatVersion) {
+  if (version < kBlockOldestReadableVersion || version > kBlockFormatVersion) {
     return absl::UnimplementedError(
         absl::StrCat(meta_path, ": unsupported block format version ", version));
   }
@@ -206,7 +212,8 @@ absl::Status Block::Load() {
 
   const std::string chunks_path = absl::StrCat(dir_, "/", kBlockChunksFile);
   if (absl::Status s = MapFile(chunks_path, &chunks_.data, &chunks_.size); !s.ok()) return s;
-  if (absl::Status s = CheckHeader(chunks_.data, chunks_.size, kBlockChunksMagic, chunks_path);
+  if (absl::Status s =
+          CheckHeader(chunks_.data, chunks_.size, kBlockChunksMagic, meta_.version, chunks_path);
       !s.ok()) {
     return s;
   }
@@ -216,7 +223,8 @@ absl::Status Block::Load() {
 absl::Status Block::LoadIndex() {
   const std::string path = absl::StrCat(dir_, "/", kBlockIndexFile);
   if (absl::Status s = MapFile(path, &index_.data, &index_.size); !s.ok()) return s;
-  if (absl::Status s = CheckHeader(index_.data, index_.size, kBlockIndexMagic, path); !s.ok()) {
+  if (absl::Status s = CheckHeader(index_.data, index_.size, kBlockIndexMagic, meta_.version, path);
+      !s.ok()) {
     return s;
   }
   if (index_.size < kBlockHeaderSize + kBlockIndexTocSize) {
@@ -420,16 +428,63 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   if (static_cast<uint32_t>(XXH3_64bits(data, chunk.length)) != Fixed32(data + chunk.length)) {
     return error("checksum mismatch");
   }
-  XorChunkIterator it(std::span<const uint8_t>(data, chunk.length));
-  // The header count bounds the growth (at most 65535), so reserving is safe; a chunk straddling
-  // the range end over-reserves by less than one chunk.
-  out->reserve(out->size() + it.num_samples());
+  const std::span<const uint8_t> record(data, chunk.length);
+  if (meta_.version == 1) {
+    XorChunkIterator it(record);
+    // The header count bounds the growth (at most 65535), so reserving is safe; a chunk
+    // straddling the range end over-reserves by less than one chunk.
+    out->reserve(out->size() + it.num_samples());
+    while (it.Next()) {
+      if (it.t() < min_t) continue;
+      if (it.t() > max_t) break;
+      out->push_back({it.t(), it.v()});
+    }
+    if (it.error()) return error("undecodable data");
+    return absl::OkStatus();
+  }
+
+  // A values record: the offset of its timestamps record, then the values.
+  ByteReader values(record);
+  const uint64_t ts_offset = values.Uvarint();
+  if (values.failed() || ts_offset < kBlockHeaderSize || ts_offset >= chunks_.size) {
+    return error("bad timestamps reference");
+  }
+  // The timestamps record: count, length, encoding, checksum over all three.
+  ByteReader ts(std::span<const uint8_t>(chunks_.data + ts_offset, chunks_.size - ts_offset));
+  const uint64_t n = ts.Uvarint();
+  const uint64_t length = ts.Uvarint();
+  if (ts.failed() || n == 0 || n > kBlockChunkMaxSamples || length > ts.remaining() ||
+      kBlockChunkChecksumSize > ts.remaining() - length) {
+    return error("bad timestamps record");
+  }
+  const uint64_t covered = ts.pos() + length;
+  if (static_cast<uint32_t>(XXH3_64bits(chunks_.data + ts_offset, covered)) !=
+      Fixed32(chunks_.data + ts_offset + covered)) {
+    return error("timestamps checksum mismatch");
+  }
+  BlockChunkIterator it(n, ts.rest().first(length), values.rest());
+  // n <= kBlockChunkMaxSamples bounds the growth; a chunk straddling the range end over-reserves
+  // by less than one chunk.
+  out->reserve(out->size() + n);
+  // The chunk's first and last timestamps must be the bounds its reference declares: the range
+  // checks without decoding rely on them.
+  bool first = true;
+  bool stopped = false;
   while (it.Next()) {
-    if (it.t() < min_t) continue;
-    if (it.t() > max_t) break;
-    out->push_back({it.t(), it.v()});
+    const int64_t t = it.t();
+    if ((first && t != chunk.min_t) || t > chunk.max_t) {
+      return error("samples outside the chunk's bounds");
+    }
+    first = false;
+    if (t < min_t) continue;
+    if (t > max_t) {
+      stopped = true;
+      break;
+    }
+    out->push_back({t, it.v()});
   }
   if (it.error()) return error("undecodable data");
+  if (!stopped && it.t() != chunk.max_t) return error("samples outside the chunk's bounds");
   return absl::OkStatus();
 }
 

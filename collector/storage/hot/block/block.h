@@ -8,9 +8,10 @@
 // label order, every chunk's time range (inside the block, sorted, non-overlapping) and every
 // chunk's offset and length against the size of `chunks`, and meta.json against the index. A
 // block failing any check is rejected with DataLoss naming the file and byte offset. Chunk bytes
-// are not read at Open (that would read the whole file); each chunk carries a checksum that
-// Select verifies before decoding it, so a damaged chunk makes the query fail with DataLoss
-// instead of returning wrong samples.
+// are not read at Open (that would read the whole file); each chunk, and each timestamps record
+// that chunks share, carries a checksum that Select verifies before decoding it, so a damaged
+// chunk makes the query fail with DataLoss instead of returning wrong samples. Blocks of format
+// version 1 (XOR chunks) are read as well as version 2 (block_chunk_codec.h).
 //
 // Memory held after Open, besides the mappings (page cache, evictable):
 //   * a PostingsIndex over series ordinals 0..n-1 (ordinal = position in the label-sorted series

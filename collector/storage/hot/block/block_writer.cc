@@ -13,6 +13,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "collector/storage/hot/chunk/block_chunk_codec.h"
+#include "collector/storage/hot/chunk/byte_io.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
 
 namespace strata::collector::hot {
@@ -20,18 +22,6 @@ namespace {
 
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-void PutUvarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutFixed64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
 void PutFixed32(std::string* out, uint32_t v) {
@@ -129,25 +119,134 @@ absl::Status RemoveTmpDir(const std::string& tmp) {
   return absl::OkStatus();
 }
 
-// Decodes a chunk to check that it is well formed and matches its declared time range. Returns
-// its sample count.
-absl::StatusOr<uint64_t> CheckChunk(const BlockChunk& c, const common::Labels& labels) {
-  XorChunkIterator it(c.data);
-  uint64_t n = 0;
-  int64_t first = 0;
-  int64_t last = 0;
-  while (it.Next()) {
-    if (n == 0) first = it.t();
-    last = it.t();
-    ++n;
+// Appends each series' samples to the `chunks` file as block chunks (FORMAT.md, "Blocks"), and
+// their references to the series table. Timestamps records are shared: a record identical to one
+// already written (same count, same encoding) is referenced instead of written again, which for
+// Prometheus scrapes stores the timestamps of all series of one target once.
+class SampleRecords {
+ public:
+  explicit SampleRecords(FileWriter* chunks) : chunks_(chunks) {}
+
+  // Decodes the series' XOR chunks (checking each against its declared bounds), re-cuts the
+  // samples into block chunks and writes them; appends the chunk count and chunk references to
+  // `series_section` and counts chunks and samples into `meta`.
+  absl::Status Add(const BlockSeriesInput& s, int64_t block_min_t, std::string* series_section,
+                   BlockMeta* meta) {
+    if (absl::Status st = Decode(s); !st.ok()) return st;
+    meta->num_samples += t_.size();
+    // Chunk boundaries: even splits of at most kBlockWriterChunkSamples, moved off runs of equal
+    // timestamps (consecutive chunks must not share a timestamp).
+    bounds_.clear();
+    const size_t n = t_.size();
+    for (size_t begin = 0; begin < n;) {
+      const size_t left = n - begin;
+      const size_t parts = (left + kBlockWriterChunkSamples - 1) / kBlockWriterChunkSamples;
+      size_t end = begin + (left + parts - 1) / parts;
+      if (end < n && t_[end] == t_[end - 1]) {
+        size_t back = end - 1;
+        while (back > begin && t_[back] == t_[back - 1]) --back;
+        if (back > begin) {
+          end = back;
+        } else {  // the whole chunk is one run: take all of it (at most one input chunk)
+          while (end < n && t_[end] == t_[end - 1]) ++end;
+        }
+      }
+      bounds_.push_back(end);
+      begin = end;
+    }
+    PutUvarint(series_section, bounds_.size());
+    // Times are unsigned offsets from the block start or from the previous chunk's end, computed
+    // modulo 2^64 so that a block spanning the whole int64 range is representable.
+    uint64_t prev_max = static_cast<uint64_t>(block_min_t);
+    uint64_t prev_end = 0;
+    size_t begin = 0;
+    for (size_t k = 0; k < bounds_.size(); ++k) {
+      const size_t end = bounds_[k];
+      const std::span<const int64_t> t(t_.data() + begin, end - begin);
+      absl::StatusOr<uint64_t> timestamps = TimestampsRecord(t);
+      if (!timestamps.ok()) return timestamps.status();
+      const uint64_t offset = chunks_->offset();
+      record_.clear();
+      PutUvarint(&record_, *timestamps);
+      encoder_.EncodeValues(std::span<const double>(v_.data() + begin, end - begin), &record_);
+      PutUvarint(series_section, static_cast<uint64_t>(t.front()) - prev_max);
+      PutUvarint(series_section,
+                 static_cast<uint64_t>(t.back()) - static_cast<uint64_t>(t.front()));
+      PutUvarint(series_section, k == 0 ? offset : offset - prev_end);
+      PutUvarint(series_section, record_.size());
+      PutFixed32(&record_, static_cast<uint32_t>(XXH3_64bits(record_.data(), record_.size())));
+      if (absl::Status st = chunks_->Append(record_); !st.ok()) return st;
+      prev_max = static_cast<uint64_t>(t.back());
+      prev_end = chunks_->offset();
+      ++meta->num_chunks;
+      begin = end;
+    }
+    return absl::OkStatus();
   }
-  if (it.error() || n == 0 || first != c.min_t || last != c.max_t) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("chunk of ", labels.ToString(), " declared [", c.min_t, ",", c.max_t,
-                     "] is empty, corrupt or holds [", first, ",", last, "]"));
+
+ private:
+  // Memory bound of the sharing map: past it the map starts over (sharing then only works
+  // within the part of the block written since).
+  static constexpr size_t kMaxSharedTimestampsBytes = 64 << 20;
+
+  // Decodes s's chunks into t_ and v_.
+  absl::Status Decode(const BlockSeriesInput& s) {
+    t_.clear();
+    v_.clear();
+    for (const BlockChunk& c : s.chunks) {
+      XorChunkIterator it(c.data);
+      const size_t first = t_.size();
+      while (it.Next()) {
+        t_.push_back(it.t());
+        v_.push_back(it.v());
+      }
+      if (it.error() || t_.size() == first || t_[first] != c.min_t || t_.back() != c.max_t) {
+        const bool empty = t_.size() == first;
+        return absl::InvalidArgumentError(
+            absl::StrCat("chunk of ", s.labels->ToString(), " declared [", c.min_t, ",", c.max_t,
+                         "] is empty, corrupt or holds [", empty ? 0 : t_[first], ",",
+                         empty ? 0 : t_.back(), "]"));
+      }
+    }
+    return absl::OkStatus();
   }
-  return n;
-}
+
+  // Returns the offset of the timestamps record for `t`, writing it unless an identical one
+  // exists.
+  absl::StatusOr<uint64_t> TimestampsRecord(std::span<const int64_t> t) {
+    body_.clear();
+    encoder_.EncodeTimestamps(t, &body_);
+    key_.clear();
+    PutUvarint(&key_, t.size());
+    PutUvarint(&key_, body_.size());
+    key_.append(body_);
+    if (auto it = shared_.find(key_); it != shared_.end()) return it->second;
+    const uint64_t offset = chunks_->offset();
+    const size_t size = key_.size();
+    PutFixed32(&key_, static_cast<uint32_t>(XXH3_64bits(key_.data(), size)));
+    if (absl::Status st = chunks_->Append(key_); !st.ok()) return st;
+    key_.resize(size);
+    if (shared_bytes_ + size > kMaxSharedTimestampsBytes) {
+      shared_.clear();
+      shared_bytes_ = 0;
+    }
+    shared_bytes_ += size;
+    shared_.emplace(key_, offset);
+    return offset;
+  }
+
+  FileWriter* chunks_;
+  BlockChunkEncoder encoder_;
+  // Scratch reused across series, so that writing allocates per chunk at most.
+  std::vector<int64_t> t_;
+  std::vector<double> v_;
+  std::vector<size_t> bounds_;
+  std::string body_;
+  std::string key_;
+  std::string record_;
+  absl::flat_hash_map<std::string, uint64_t> shared_;  // timestamps record without checksum
+  size_t shared_bytes_ = 0;
+};
 
 absl::Status ValidateSeries(const BlockSeriesInput& s, int64_t min_t, int64_t max_t) {
   if (s.labels == nullptr || s.labels->empty()) {
@@ -208,36 +307,14 @@ absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int6
 
   std::string series_section;
   PutUvarint(&series_section, sorted.size());
-  std::string checksum;
+  SampleRecords records(&chunks);
   for (const BlockSeriesInput* s : sorted) {
     PutUvarint(&series_section, s->labels->size());
     for (const common::Label& l : *s->labels) {
       PutUvarint(&series_section, refs[l.name]);
       PutUvarint(&series_section, refs[l.value]);
     }
-    PutUvarint(&series_section, s->chunks.size());
-    // Times are unsigned offsets from the block start or from the previous chunk's end, computed
-    // modulo 2^64 so that a block spanning the whole int64 range is representable.
-    uint64_t prev_max = static_cast<uint64_t>(min_t);
-    uint64_t prev_end = 0;
-    for (size_t i = 0; i < s->chunks.size(); ++i) {
-      const BlockChunk& c = s->chunks[i];
-      absl::StatusOr<uint64_t> n = CheckChunk(c, *s->labels);
-      if (!n.ok()) return n.status();
-      meta.num_samples += *n;
-      ++meta.num_chunks;
-      uint64_t offset = chunks.offset();
-      PutUvarint(&series_section, static_cast<uint64_t>(c.min_t) - prev_max);
-      PutUvarint(&series_section, static_cast<uint64_t>(c.max_t) - static_cast<uint64_t>(c.min_t));
-      PutUvarint(&series_section, i == 0 ? offset : offset - prev_end);
-      PutUvarint(&series_section, c.data.size());
-      prev_max = static_cast<uint64_t>(c.max_t);
-      checksum.clear();
-      PutFixed32(&checksum, static_cast<uint32_t>(XXH3_64bits(c.data.data(), c.data.size())));
-      if (absl::Status st = chunks.Append(c.data); !st.ok()) return st;
-      if (absl::Status st = chunks.Append(checksum); !st.ok()) return st;
-      prev_end = chunks.offset();
-    }
+    if (absl::Status st = records.Add(*s, min_t, &series_section, &meta); !st.ok()) return st;
   }
   if (absl::Status s = chunks.Finish(); !s.ok()) return s;
 

@@ -4,7 +4,9 @@
 // cut from the head so its memory stays bounded. A block is a directory of three files, read back
 // through mmap by Block (block.h); retention deletes whole block directories.
 //
-//   <parent>/<name>/chunks     the series' XOR chunks back to back, each followed by a checksum
+//   <parent>/<name>/chunks     the series' samples as block chunks (block_chunk_codec.h):
+//                              shared timestamps records and per-chunk values records, each
+//                              followed by a checksum
 //   <parent>/<name>/index      symbol table, series table (labels + chunk references), checksums
 //   <parent>/<name>/meta.json  time range and counts, written last
 //
@@ -31,8 +33,17 @@
 
 namespace strata::collector::hot {
 
-// The block format version written into the chunks and index headers and meta.json.
-inline constexpr int kBlockFormatVersion = 1;
+// The block format version written into the chunks and index headers and meta.json. Version 1
+// (XOR chunks in the chunks file, same index layout) is still read.
+inline constexpr int kBlockFormatVersion = 2;
+inline constexpr int kBlockOldestReadableVersion = 1;
+
+// WriteBlock re-cuts each series' samples into chunks of at most this many samples, as evenly as
+// that allows (600 samples make three of 200; a 2 h block at 15 s, 480, two of 240). Longer
+// chunks spread a chunk's fixed cost (about 30 bytes: first values, minima, widths, checksum,
+// index reference) over more samples, but a query decodes whole chunks, so one for a short range
+// decodes up to this many samples per series. Measured in FORMAT.md ("Blocks").
+inline constexpr size_t kBlockWriterChunkSamples = 256;
 
 // File names inside a block directory, and the suffix of a block being written. (char arrays
 // rather than std::string_view: Debian's Abseil has its own string_view, which StrCat takes.)
@@ -41,8 +52,8 @@ inline constexpr char kBlockIndexFile[] = "index";
 inline constexpr char kBlockMetaFile[] = "meta.json";
 inline constexpr char kBlockTmpSuffix[] = ".tmp";
 
-// Fixed parts of the files (see FORMAT.md): 8-byte headers, a 4-byte checksum after each chunk,
-// and the index's 72-byte table of contents at its end.
+// Fixed parts of the files (see FORMAT.md): 8-byte headers, a 4-byte checksum after each record
+// of the chunks file, and the index's 72-byte table of contents at its end.
 inline constexpr size_t kBlockHeaderSize = 8;
 inline constexpr size_t kBlockChunkChecksumSize = 4;
 inline constexpr size_t kBlockIndexTocSize = 72;
@@ -62,8 +73,9 @@ struct BlockMeta {
   bool operator==(const BlockMeta&) const = default;
 };
 
-// One encoded XOR chunk (collector/storage/hot/chunk/xor_chunk.h) and the timestamps of its first
-// and last sample. `data` is borrowed for the WriteBlock call.
+// One encoded XOR chunk (collector/storage/hot/chunk/xor_chunk.h), the head's format, and the
+// timestamps of its first and last sample. `data` is borrowed for the WriteBlock call; the block
+// stores the samples re-encoded (block_chunk_codec.h), not these bytes.
 struct BlockChunk {
   int64_t min_t;
   int64_t max_t;
@@ -79,9 +91,11 @@ struct BlockSeriesInput {
 
 // Writes the block `<parent>/<name>` covering [min_t, max_t] (inclusive) from `series`, which may
 // come in any order. Series without chunks are skipped (a block holds only series with data).
-// Every chunk is decoded once to check it: its sample count must be > 0 and its first and last
-// timestamps must equal min_t/max_t given for it, and they must lie inside [min_t, max_t] (the
-// caller re-encodes chunks that straddle a block boundary).
+// Every chunk is decoded once, which checks it: its sample count must be > 0 and its first and
+// last timestamps must equal min_t/max_t given for it, and they must lie inside [min_t, max_t]
+// (the caller re-encodes chunks that straddle a block boundary). Each series' samples are then
+// re-cut into chunks of at most kBlockWriterChunkSamples and re-encoded with the block chunk codec,
+// so meta.num_chunks counts the block's chunks, not the input's.
 //
 // Returns the meta written to meta.json. Fails with InvalidArgument (bad range, null or empty
 // labels, duplicate label sets, unsorted/overlapping/out-of-range/corrupt chunks), AlreadyExists

@@ -92,6 +92,12 @@ class BitWriter {
 
   void Reserve(size_t bytes) { buf_.reserve(bytes); }
 
+  // Empties the stream, keeping the buffer's capacity for reuse.
+  void Clear() {
+    buf_.clear();
+    free_bits_ = 0;
+  }
+
  private:
   std::string buf_;
   int free_bits_ = 0;  // unused (one) low-order bits of buf_.back(); 0 when byte-aligned

@@ -35,18 +35,15 @@ bool XorChunkAppender::Append(int64_t t, double v) {
   const uint64_t delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(last_t_);
   if (num_samples_ == 0) {
     writer_.WriteUvarint(ZigZagEncode(t));
-    writer_.WriteBits(bits, 64);
     first_t_ = t;
   } else if (num_samples_ == 1) {
     writer_.WriteUvarint(delta);
-    WriteValue(bits);
   } else {
     WriteDod(static_cast<int64_t>(delta - last_delta_));
-    WriteValue(bits);
   }
+  values_.Write(writer_, bits);  // the first value raw, then value codes
   last_delta_ = delta;
   last_t_ = t;
-  last_value_ = bits;
   ++num_samples_;
   writer_.OverwriteByte(0, static_cast<uint8_t>(num_samples_ >> 8));
   writer_.OverwriteByte(1, static_cast<uint8_t>(num_samples_));
@@ -71,10 +68,17 @@ void XorChunkAppender::WriteDod(int64_t dod) {
   }
 }
 
-void XorChunkAppender::WriteValue(uint64_t bits) {
-  const uint64_t x = bits ^ last_value_;
+void XorValueWriter::Write(BitWriter& out, uint64_t bits) {
+  if (first_) {
+    out.WriteBits(bits, 64);
+    first_ = false;
+    last_ = bits;
+    return;
+  }
+  const uint64_t x = bits ^ last_;
+  last_ = bits;
   if (x == 0) {
-    writer_.WriteBit(false);
+    out.WriteBit(false);
     return;
   }
   const int leading = std::countl_zero(x);
@@ -86,15 +90,15 @@ void XorChunkAppender::WriteValue(uint64_t bits) {
   // pays 12 bits each time. Choosing the cheaper code per sample is never worse for this sample.
   if (leading >= window_leading_ && trailing >= window_trailing &&
       window_bits_ <= significant + kNewWindowOverheadBits) {
-    writer_.WriteBits(0b10, 2);
-    writer_.WriteBits(x >> window_trailing, window_bits_);
+    out.WriteBits(0b10, 2);
+    out.WriteBits(x >> window_trailing, window_bits_);
     return;
   }
   // '11', 6-bit leading, 6-bit significant count (64 wraps to 0).
-  writer_.WriteBits((uint64_t{0b11} << 12) | (static_cast<uint64_t>(leading) << 6) |
-                        (static_cast<uint64_t>(significant) & 63),
-                    14);
-  writer_.WriteBits(x >> trailing, significant);
+  out.WriteBits((uint64_t{0b11} << 12) | (static_cast<uint64_t>(leading) << 6) |
+                    (static_cast<uint64_t>(significant) & 63),
+                14);
+  out.WriteBits(x >> trailing, significant);
   window_leading_ = leading;
   window_bits_ = significant;
 }
@@ -125,20 +129,25 @@ bool XorChunkIterator::ReadDod(uint64_t* dod) {
   return !reader_.error();
 }
 
-bool XorChunkIterator::ReadValue() {
-  if (!reader_.ReadBit()) return !reader_.error();
-  if (reader_.ReadBit()) {
-    const uint64_t header = reader_.ReadBits(12);
-    const int leading = static_cast<int>(header >> 6);
-    int significant = static_cast<int>(header & 63);
-    if (significant == 0) significant = 64;
-    if (leading + significant > 64) return false;
-    window_leading_ = leading;
-    window_bits_ = significant;
+bool XorValueReader::Read(BitReader& in, uint64_t* bits) {
+  if (first_) {
+    first_ = false;
+    value_ = in.ReadBits(64);
+  } else if (in.ReadBit()) {
+    if (in.ReadBit()) {
+      const uint64_t header = in.ReadBits(12);
+      const int leading = static_cast<int>(header >> 6);
+      int significant = static_cast<int>(header & 63);
+      if (significant == 0) significant = 64;
+      if (leading + significant > 64) return false;
+      window_leading_ = leading;
+      window_bits_ = significant;
+    }
+    const uint64_t x = in.ReadBits(window_bits_);
+    value_ ^= x << (64 - window_leading_ - window_bits_);
   }
-  const uint64_t x = reader_.ReadBits(window_bits_);
-  value_ ^= x << (64 - window_leading_ - window_bits_);
-  return !reader_.error();
+  *bits = value_;
+  return !in.error();
 }
 
 bool XorChunkIterator::Next() {
@@ -146,8 +155,7 @@ bool XorChunkIterator::Next() {
   uint64_t delta = 0;
   if (index_ == 0) {
     t_ = ZigZagDecode(reader_.ReadUvarint());
-    value_ = reader_.ReadBits(64);
-    if (reader_.error()) return Fail();
+    if (reader_.error() || !values_.Read(reader_, &value_)) return Fail();
   } else {
     if (index_ == 1) {
       delta = reader_.ReadUvarint();
@@ -164,7 +172,7 @@ bool XorChunkIterator::Next() {
     if (delta > headroom) return Fail();
     t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + delta);
     delta_ = delta;
-    if (!ReadValue()) return Fail();
+    if (!values_.Read(reader_, &value_)) return Fail();
   }
   ++index_;
   if (index_ == count_) {

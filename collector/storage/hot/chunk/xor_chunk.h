@@ -66,6 +66,35 @@
 
 namespace strata::collector::hot {
 
+// The value half of the XOR code above, on its own: XorChunkAppender/XorChunkIterator interleave
+// it with timestamp codes, and the block chunk codec (block_chunk_codec.h) uses it alone for
+// values that are neither decimal nor smooth as integers. The first value is written as its raw
+// 64 bits, every later one as a value code against the previous one. Not thread-safe.
+class XorValueWriter {
+ public:
+  // Appends the code of the value with bit pattern `bits` to `out`.
+  void Write(BitWriter& out, uint64_t bits);
+
+ private:
+  bool first_ = true;
+  uint64_t last_ = 0;       // previous bit pattern
+  int window_leading_ = 0;  // current XOR window, see the layout above
+  int window_bits_ = 64;
+};
+
+class XorValueReader {
+ public:
+  // Reads the next value's bit pattern from `in` into *bits. Returns false on malformed input
+  // (past the end, or a window wider than 64 bits); `in` may then be in any state.
+  bool Read(BitReader& in, uint64_t* bits);
+
+ private:
+  bool first_ = true;
+  uint64_t value_ = 0;
+  int window_leading_ = 0;
+  int window_bits_ = 64;
+};
+
 // Builds one XOR chunk. Appending never allocates except for the amortized growth of the
 // byte buffer.
 class XorChunkAppender {
@@ -94,16 +123,13 @@ class XorChunkAppender {
 
  private:
   void WriteDod(int64_t dod);
-  void WriteValue(uint64_t bits);
 
   BitWriter writer_;
+  XorValueWriter values_;
   size_t num_samples_ = 0;
   int64_t first_t_ = 0;
   int64_t last_t_ = 0;
   uint64_t last_delta_ = 0;  // t(k) - t(k-1) modulo 2^64
-  uint64_t last_value_ = 0;  // bit pattern
-  int window_leading_ = 0;   // current XOR window, see the layout above
-  int window_bits_ = 64;
 };
 
 // Decodes a chunk. Borrows the bytes, which must outlive the iterator. The input is untrusted:
@@ -141,17 +167,15 @@ class XorChunkIterator {
     return false;
   }
   bool ReadDod(uint64_t* dod);
-  bool ReadValue();
 
   BitReader reader_;
+  XorValueReader values_;
   size_t count_ = 0;
   size_t index_ = 0;  // samples returned so far
   bool error_ = false;
   int64_t t_ = 0;
   uint64_t delta_ = 0;
   uint64_t value_ = 0;
-  int window_leading_ = 0;
-  int window_bits_ = 64;
 };
 
 }  // namespace strata::collector::hot

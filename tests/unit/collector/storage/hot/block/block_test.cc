@@ -14,11 +14,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "collector/storage/hot/block/block_writer.h"
+#include "collector/storage/hot/chunk/block_chunk_codec.h"
+#include "collector/storage/hot/chunk/byte_io.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
 #include "common/model/sample.h"
 
@@ -206,7 +209,7 @@ TEST_F(BlockTest, RoundTripsThousandSeriesBitExact) {
   uint64_t chunks = 0;
   uint64_t samples = 0;
   for (const TestSeries& s : series) {
-    chunks += s.chunks.size();
+    chunks += (s.samples.size() + kBlockWriterChunkSamples - 1) / kBlockWriterChunkSamples;
     samples += s.samples.size();
   }
   EXPECT_EQ(block->meta(),
@@ -260,14 +263,18 @@ TEST_F(BlockTest, SelectEqualsBruteForceForEveryMatcherType) {
 }
 
 TEST_F(BlockTest, RangeDecodesOnlyOverlappingChunksAndTrimsSamples) {
-  std::vector<TestSeries> series = MakeSeries(8, 4, 100);
+  // 4 input chunks of 3c/4 samples: the writer re-cuts the 3c into 3 block chunks of c.
+  constexpr size_t c = kBlockWriterChunkSamples;
+  std::vector<TestSeries> series = MakeSeries(8, 4, 3 * c / 4);
   std::unique_ptr<Block> block = WriteAndOpen(series);
   ASSERT_NE(block, nullptr);
-  const TestSeries& s = series[1];  // 4 chunks
+  const TestSeries& s = series[1];
+  ASSERT_EQ(s.samples.size(), 3 * c);
+  auto at = [&](size_t i) { return s.samples[i].timestamp_ms; };
   const std::vector<LabelMatcher> sel = {M(MatchOp::kEqual, "instance", "host-1")};
-  // Inside the second chunk only.
-  const int64_t lo = s.chunks[1].min_t + 10 * kStep;
-  const int64_t hi = s.chunks[1].max_t - 10 * kStep;
+  // Inside the second block chunk only.
+  const int64_t lo = at(c) + 10 * kStep;
+  const int64_t hi = at(2 * c - 1) - 10 * kStep;
   uint64_t before = block->chunks_decoded();
   absl::StatusOr<std::vector<SeriesData>> got = block->Select(sel, lo, hi);
   ASSERT_TRUE(got.ok());
@@ -276,9 +283,9 @@ TEST_F(BlockTest, RangeDecodesOnlyOverlappingChunksAndTrimsSamples) {
   ASSERT_EQ(got->size(), 1u);
   EXPECT_GE(got->front().samples.front().timestamp_ms, lo);
   EXPECT_LE(got->front().samples.back().timestamp_ms, hi);
-  // Spanning the end of chunk 1 and the start of chunk 2: two chunks.
+  // Spanning the end of block chunk 1 and the start of block chunk 2: two chunks.
   before = block->chunks_decoded();
-  got = block->Select(sel, s.chunks[1].max_t - kStep - 10, s.chunks[2].min_t + kStep + 10);
+  got = block->Select(sel, at(2 * c - 1) - kStep - 10, at(2 * c) + kStep + 10);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(block->chunks_decoded() - before, 2u);
   ASSERT_EQ(got->size(), 1u);
@@ -292,7 +299,7 @@ TEST_F(BlockTest, RangeDecodesOnlyOverlappingChunksAndTrimsSamples) {
   // Series() over a range a chunk fully covers decodes nothing (chunk bounds are exact), and a
   // range strictly inside one chunk decodes that chunk only.
   before = block->chunks_decoded();
-  ASSERT_TRUE(block->Series(sel, s.chunks[0].min_t, s.chunks[3].max_t).ok());
+  ASSERT_TRUE(block->Series(sel, at(0), at(3 * c - 1)).ok());
   EXPECT_EQ(block->chunks_decoded(), before);
   ASSERT_TRUE(block->Series(sel, lo, hi).ok());
   EXPECT_EQ(block->chunks_decoded() - before, 1u);
@@ -507,6 +514,39 @@ TEST_F(BlockTest, TruncatedFilesFailOpen) {
   EXPECT_EQ(Block::Open(Path("b")).status().code(), absl::StatusCode::kNotFound);
 }
 
+// Where the records of a block with one single-chunk series are: the timestamps record at 8,
+// then the values record (reference and values), then its checksum.
+struct ChunksLayout {
+  uint64_t ts_length;  // the timestamps record without its checksum
+  uint64_t values_offset;
+  uint64_t values_length;
+};
+
+ChunksLayout OneChunkLayout(const std::string& chunks) {
+  size_t pos = kBlockHeaderSize;
+  auto varint = [&] {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const uint8_t b = static_cast<uint8_t>(chunks.at(pos++));
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+  };
+  varint();  // count
+  const uint64_t length = varint();
+  ChunksLayout layout;
+  layout.ts_length = pos + length - kBlockHeaderSize;
+  layout.values_offset = pos + length + kBlockChunkChecksumSize;
+  layout.values_length = chunks.size() - layout.values_offset - kBlockChunkChecksumSize;
+  return layout;
+}
+
+// Replaces the 4-byte checksum after [offset, offset + length) of `data`.
+void RepairChecksum(std::string* data, size_t offset, size_t length) {
+  const uint32_t sum = static_cast<uint32_t>(XXH3_64bits(data->data() + offset, length));
+  for (int i = 0; i < 4; ++i) (*data)[offset + length + i] = static_cast<char>(sum >> (8 * i));
+}
+
 // Builds an index with valid checksums around hand-made sections, to reach the checks behind
 // them.
 std::string PutVarint(uint64_t v) {
@@ -526,8 +566,8 @@ std::string Fixed64(uint64_t v) {
 }
 
 std::string MakeIndex(const std::string& symbols, const std::string& series, int64_t min_t,
-                      int64_t max_t) {
-  std::string index = std::string("STBI") + '\x01' + std::string(3, '\0');
+                      int64_t max_t, int version = kBlockFormatVersion) {
+  std::string index = std::string("STBI") + static_cast<char>(version) + std::string(3, '\0');
   index += symbols + series;
   std::string toc = Fixed64(static_cast<uint64_t>(min_t)) + Fixed64(static_cast<uint64_t>(max_t)) +
                     Fixed64(8) + Fixed64(symbols.size()) +
@@ -543,7 +583,10 @@ TEST_F(BlockTest, RejectsOversizedCountsOffsetsAndLengthsBehindValidChecksums) {
   ASSERT_NE(WriteAndOpen(series), nullptr);
   const int64_t max_t = MaxTime(series);
   const uint64_t chunks_size = std::filesystem::file_size(Path("b/chunks"));
-  const uint64_t chunk_len = series[0].chunk_data[0].size();
+  // The file holds the timestamps record at 8, then the one values record and its checksum.
+  const ChunksLayout layout = OneChunkLayout(ReadFile(Path("b/chunks")));
+  const uint64_t off = layout.values_offset;
+  const uint64_t chunk_len = layout.values_length;
   // Symbols: 0 "__name__", 1 "a".
   const std::string symbols = PutVarint(2) + PutVarint(8) + "__name__" + PutVarint(1) + "a";
   const std::string label = PutVarint(1) + PutVarint(0) + PutVarint(1);
@@ -559,27 +602,28 @@ TEST_F(BlockTest, RejectsOversizedCountsOffsetsAndLengthsBehindValidChecksums) {
     std::string series;
   };
   const std::vector<Case> cases = {
-      {"valid", symbols, one_chunk(start, dur, 8, chunk_len)},
+      {"valid", symbols, one_chunk(start, dur, off, chunk_len)},
       {"offset beyond file", symbols, one_chunk(start, dur, chunks_size, chunk_len)},
       {"huge offset", symbols, one_chunk(start, dur, uint64_t{1} << 62, chunk_len)},
       {"max offset", symbols, one_chunk(start, dur, ~uint64_t{0}, chunk_len)},
-      {"length beyond file", symbols, one_chunk(start, dur, 8, chunks_size)},
+      {"length beyond file", symbols, one_chunk(start, dur, off, chunks_size)},
       {"max length", symbols, one_chunk(start, dur, 8, ~uint64_t{0})},
       {"offset in header", symbols, one_chunk(start, dur, 0, chunk_len)},
-      {"start after block", symbols, one_chunk(~uint64_t{0}, 0, 8, chunk_len)},
-      {"end after block", symbols, one_chunk(start, ~uint64_t{0} - start, 8, chunk_len)},
-      {"huge symbol count", PutVarint(uint64_t{1} << 60), one_chunk(start, dur, 8, chunk_len)},
+      {"length past the checksum room", symbols, one_chunk(start, dur, off, chunk_len + 1)},
+      {"start after block", symbols, one_chunk(~uint64_t{0}, 0, off, chunk_len)},
+      {"end after block", symbols, one_chunk(start, ~uint64_t{0} - start, off, chunk_len)},
+      {"huge symbol count", PutVarint(uint64_t{1} << 60), one_chunk(start, dur, off, chunk_len)},
       {"symbol length beyond section", PutVarint(1) + PutVarint(1000) + "a",
-       one_chunk(start, dur, 8, chunk_len)},
+       one_chunk(start, dur, off, chunk_len)},
       {"unsorted symbols", PutVarint(2) + PutVarint(1) + "b" + PutVarint(1) + "a",
-       one_chunk(start, dur, 8, chunk_len)},
+       one_chunk(start, dur, off, chunk_len)},
       {"11-byte varint", symbols,
        PutVarint(1) + PutVarint(1) + std::string(10, '\x80') + '\x01' + PutVarint(1)},
       {"huge series count", symbols, PutVarint(uint64_t{1} << 40)},
       {"label ref out of range", symbols,
        PutVarint(1) + PutVarint(1) + PutVarint(0) + PutVarint(2) + PutVarint(1) + PutVarint(0) +
-           PutVarint(0) + PutVarint(8) + PutVarint(chunk_len)},
-      {"trailing bytes", symbols, one_chunk(start, dur, 8, chunk_len) + "x"},
+           PutVarint(0) + PutVarint(off) + PutVarint(chunk_len)},
+      {"trailing bytes", symbols, one_chunk(start, dur, off, chunk_len) + "x"},
   };
   for (const Case& c : cases) {
     WriteFile(Path("b/index"), MakeIndex(c.symbols, c.series, kStart, max_t));
@@ -612,17 +656,239 @@ TEST_F(BlockTest, RejectsMetaThatDisagreesWithIndex) {
     return "{\"version\":" + version + ",\"min_t\":" + min + ",\"max_t\":" + max +
            ",\"num_series\":" + n + ",\"num_chunks\":3,\"num_samples\":15}";
   };
-  EXPECT_EQ(with(meta_json("1", start, max_t, "3")), absl::StatusCode::kOk);
-  EXPECT_EQ(with(meta_json("2", start, max_t, "3")), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(with(meta_json("1", start, max_t, "4")), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(with(meta_json("1", start, max_t, "-3")), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(with(meta_json("1", std::to_string(kStart - 1), max_t, "3")),
+  EXPECT_EQ(with(meta_json("2", start, max_t, "3")), absl::StatusCode::kOk);
+  EXPECT_EQ(with(meta_json("3", start, max_t, "3")), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(with(meta_json("0", start, max_t, "3")), absl::StatusCode::kUnimplemented);
+  // A readable version that the files' headers do not carry.
+  EXPECT_EQ(with(meta_json("1", start, max_t, "3")), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(with(meta_json("2", start, max_t, "4")), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(with(meta_json("2", start, max_t, "-3")), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(with(meta_json("2", std::to_string(kStart - 1), max_t, "3")),
             absl::StatusCode::kDataLoss);
-  EXPECT_EQ(with(meta_json("1", start, "\"x\"", "3")), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(with(meta_json("2", start, "\"x\"", "3")), absl::StatusCode::kDataLoss);
   EXPECT_EQ(with("{"), absl::StatusCode::kDataLoss);
   EXPECT_EQ(with("[]"), absl::StatusCode::kDataLoss);
   EXPECT_EQ(with(std::string(kBlockMaxMetaSize + 1, ' ')), absl::StatusCode::kDataLoss);
   EXPECT_EQ(with(meta), absl::StatusCode::kOk);
+}
+
+// Series built from explicit samples, cut into input XOR chunks of `per_chunk`.
+TestSeries SeriesOf(Labels labels, const std::vector<Sample>& samples, size_t per_chunk) {
+  TestSeries s;
+  s.labels = std::move(labels);
+  s.samples = samples;
+  for (size_t i = 0; i < samples.size(); i += per_chunk) {
+    XorChunkAppender app;
+    const size_t end = std::min(samples.size(), i + per_chunk);
+    for (size_t k = i; k < end; ++k)
+      EXPECT_TRUE(app.Append(samples[k].timestamp_ms, samples[k].value));
+    s.chunk_data.push_back(app.bytes());
+  }
+  for (size_t c = 0, i = 0; c < s.chunk_data.size(); ++c, i += per_chunk) {
+    const size_t end = std::min(samples.size(), i + per_chunk);
+    s.chunks.push_back({samples[i].timestamp_ms, samples[end - 1].timestamp_ms, s.chunk_data[c]});
+  }
+  return s;
+}
+
+size_t TimestampsRecordSize(const std::vector<int64_t>& t) {
+  BlockChunkEncoder enc;
+  std::string body;
+  enc.EncodeTimestamps(t, &body);
+  return UvarintSize(t.size()) + UvarintSize(body.size()) + body.size() + kBlockChunkChecksumSize;
+}
+
+size_t ValuesSize(const std::vector<double>& v) {
+  BlockChunkEncoder enc;
+  std::string out;
+  enc.EncodeValues(v, &out);
+  return out.size();
+}
+
+TEST_F(BlockTest, SeriesWithIdenticalTimestampsShareOneTimestampsRecord) {
+  // Two scrape targets: 20 series of target a share its jittered timestamps, 5 of target b share
+  // b's. The chunks file must hold exactly two timestamps records.
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> ta, tb;
+  for (int i = 0; i < 200; ++i) {
+    ta.push_back(kStart + 3'000 + i * kStep + static_cast<int64_t>(rng() % 11) - 5);
+    tb.push_back(kStart + 9'000 + i * kStep + static_cast<int64_t>(rng() % 11) - 5);
+  }
+  std::vector<TestSeries> series;
+  std::vector<std::vector<double>> values;
+  for (int i = 0; i < 25; ++i) {
+    const std::vector<int64_t>& t = i < 20 ? ta : tb;
+    std::vector<Sample> samples;
+    std::vector<double> v;
+    double x = static_cast<double>(rng() % 1000);
+    for (int64_t ts : t) {
+      x += static_cast<double>(rng() % 100) / 100;
+      v.push_back(std::round(x * 100) / 100);
+      samples.push_back({ts, v.back()});
+    }
+    char name[8];
+    std::snprintf(name, sizeof(name), "%c_%02d", i < 20 ? 'a' : 'b', i);
+    series.push_back(SeriesOf(Labels{{"__name__", name}}, samples, 120));
+    values.push_back(v);
+  }
+  std::unique_ptr<Block> block = WriteAndOpen(series);
+  ASSERT_NE(block, nullptr);
+  // Writing order: a_00 (record a at 8, then its values), a_01..a_19, b_20 (record b), b_21...
+  size_t size = kBlockHeaderSize + TimestampsRecordSize(ta);
+  size_t b_offset = 0;
+  for (int i = 0; i < 25; ++i) {
+    if (i == 20) {
+      b_offset = size;
+      size += TimestampsRecordSize(tb);
+    }
+    size += UvarintSize(i < 20 ? kBlockHeaderSize : b_offset) + ValuesSize(values[i]) +
+            kBlockChunkChecksumSize;
+  }
+  EXPECT_EQ(std::filesystem::file_size(Path("b/chunks")), size);
+  absl::StatusOr<std::vector<SeriesData>> got = block->Select({}, kStart, MaxTime(series));
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameData(*got, BruteForce(series, {}, kStart, MaxTime(series)));
+}
+
+TEST_F(BlockTest, RecutsLongSeriesEvenlyWithoutSplittingEqualTimestamps) {
+  constexpr int64_t c = static_cast<int64_t>(kBlockWriterChunkSamples);
+  std::vector<TestSeries> series;
+  // 2.5c samples in two input chunks: three block chunks of about 0.83c.
+  std::vector<Sample> a;
+  for (int64_t i = 0; i < 5 * c / 2; ++i) a.push_back({kStart + i * 1000, static_cast<double>(i)});
+  series.push_back(SeriesOf(Labels{{"__name__", "a"}}, a, 5 * c / 4));
+  // 2c samples whose timestamps repeat across where the even cut (c) would fall: the first
+  // chunk ends before the run, the remaining c + 4 samples make two more.
+  std::vector<Sample> b;
+  for (int64_t i = 0; i < 2 * c; ++i) {
+    const int64_t t = i >= c - 4 && i < c + 6 ? c - 4 : i;
+    b.push_back({kStart + t * 1000, static_cast<double>(i % 3)});
+  }
+  series.push_back(SeriesOf(Labels{{"__name__", "b"}}, b, 2 * c));
+  // 3000 samples (more than c) at one timestamp, as one input chunk may hold: one block chunk.
+  std::vector<Sample> d(3000, Sample{kStart + 5, 1.5});
+  d.back().value = common::StaleNaN();
+  series.push_back(SeriesOf(Labels{{"__name__", "c"}}, d, 3000));
+  std::unique_ptr<Block> block = WriteAndOpen(series);
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(block->meta().num_chunks, 3u + 3 + 1);
+  EXPECT_EQ(block->meta().num_samples, static_cast<uint64_t>(5 * c / 2 + 2 * c + 3000));
+  const int64_t max_t = MaxTime(series);
+  const uint64_t before = block->chunks_decoded();
+  absl::StatusOr<std::vector<SeriesData>> got = block->Select({}, kStart, max_t);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(block->chunks_decoded() - before, 7u);
+  ExpectSameData(*got, BruteForce(series, {}, kStart, max_t));
+  // The run of equal timestamps stays in one chunk: a range around it decodes one chunk of b.
+  const uint64_t mid = block->chunks_decoded();
+  const int64_t run_t = kStart + (c - 4) * 1000;
+  got = block->Select({M(MatchOp::kEqual, "__name__", "b")}, run_t, run_t);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(block->chunks_decoded() - mid, 1u);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->front().samples.size(), 10u);
+}
+
+TEST_F(BlockTest, ValuesRecordWithBadTimestampsReferenceIsDataLossBehindValidChecksum) {
+  std::vector<TestSeries> series = MakeSeries(1, 1, 5);
+  ASSERT_NE(WriteAndOpen(series), nullptr);
+  const std::string chunks = ReadFile(Path("b/chunks"));
+  const ChunksLayout layout = OneChunkLayout(chunks);
+  ASSERT_EQ(chunks[layout.values_offset], static_cast<char>(kBlockHeaderSize));
+  const int64_t max_t = MaxTime(series);
+  // Rewrites the reference (a one-byte varint) and the record's checksum.
+  auto select_with_reference = [&](uint8_t ref) {
+    std::string damaged = chunks;
+    damaged[layout.values_offset] = static_cast<char>(ref);
+    RepairChecksum(&damaged, layout.values_offset, layout.values_length);
+    WriteFile(Path("b/chunks"), damaged);
+    absl::StatusOr<std::unique_ptr<Block>> block = Block::Open(Path("b"));
+    EXPECT_TRUE(block.ok()) << block.status();  // chunk contents are not read at open
+    return (*block)->Select({}, kStart, max_t).status();
+  };
+  for (uint8_t ref :
+       std::vector<uint8_t>{0, 7, 9, static_cast<uint8_t>(layout.values_offset), 127}) {
+    absl::Status st = select_with_reference(ref);
+    EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << int{ref};
+    EXPECT_NE(st.message().find("timestamps"), std::string_view::npos) << st;
+  }
+  EXPECT_TRUE(select_with_reference(kBlockHeaderSize).ok());
+}
+
+TEST_F(BlockTest, TimestampsDisagreeingWithTheIndexAreDataLossBehindValidChecksum) {
+  // A timestamps record that decodes, under a valid checksum, to times other than the bounds the
+  // index declares (which range queries trust without decoding).
+  std::vector<TestSeries> series = MakeSeries(1, 1, 5);
+  ASSERT_NE(WriteAndOpen(series), nullptr);
+  const std::string chunks = ReadFile(Path("b/chunks"));
+  const ChunksLayout layout = OneChunkLayout(chunks);
+  const int64_t max_t = MaxTime(series);
+  for (int64_t shift : {-1, 1}) {
+    std::vector<int64_t> t;
+    for (const Sample& x : series[0].samples) t.push_back(x.timestamp_ms + shift);
+    BlockChunkEncoder enc;
+    std::string body;
+    enc.EncodeTimestamps(t, &body);
+    std::string record;
+    PutUvarint(&record, t.size());
+    PutUvarint(&record, body.size());
+    record += body;
+    ASSERT_EQ(record.size(), layout.ts_length);  // same length: the layout stays valid
+    std::string damaged = chunks;
+    damaged.replace(kBlockHeaderSize, record.size(), record);
+    RepairChecksum(&damaged, kBlockHeaderSize, record.size());
+    WriteFile(Path("b/chunks"), damaged);
+    absl::StatusOr<std::unique_ptr<Block>> block = Block::Open(Path("b"));
+    ASSERT_TRUE(block.ok()) << block.status();
+    absl::Status st = (*block)->Select({}, kStart, max_t).status();
+    EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << shift;
+    EXPECT_NE(st.message().find("bounds"), std::string_view::npos) << st;
+  }
+}
+
+TEST_F(BlockTest, ReadsVersionOneBlocksOfXorChunks) {
+  // A version-1 block as the previous writer made it: XOR chunks in the chunks file.
+  std::vector<TestSeries> series = MakeSeries(1, 1, 7);
+  const TestSeries& s = series[0];
+  ASSERT_EQ(s.chunk_data.size(), 1u);
+  std::string chunks = std::string("STBC") + '\x01' + std::string(3, '\0') + s.chunk_data[0];
+  chunks += std::string(4, '\0');
+  RepairChecksum(&chunks, kBlockHeaderSize, s.chunk_data[0].size());
+  std::vector<std::string> names;
+  for (const common::Label& l : s.labels) {
+    names.push_back(l.name);
+    names.push_back(l.value);
+  }
+  std::sort(names.begin(), names.end());
+  std::string symbols = PutVarint(names.size());
+  for (const std::string& n : names) symbols += PutVarint(n.size()) + n;
+  auto ref = [&](const std::string& x) {
+    return static_cast<uint64_t>(std::find(names.begin(), names.end(), x) - names.begin());
+  };
+  std::string entry = PutVarint(s.labels.size());
+  for (const common::Label& l : s.labels) entry += PutVarint(ref(l.name)) + PutVarint(ref(l.value));
+  entry += PutVarint(1) + PutVarint(static_cast<uint64_t>(s.chunks[0].min_t - kStart)) +
+           PutVarint(static_cast<uint64_t>(s.chunks[0].max_t - s.chunks[0].min_t)) +
+           PutVarint(kBlockHeaderSize) + PutVarint(s.chunk_data[0].size());
+  const int64_t max_t = MaxTime(series);
+  std::filesystem::create_directory(Path("v1"));
+  WriteFile(Path("v1/chunks"), chunks);
+  WriteFile(Path("v1/index"), MakeIndex(symbols, PutVarint(1) + entry, kStart, max_t, 1));
+  WriteFile(Path("v1/meta.json"), "{\"version\":1,\"min_t\":" + std::to_string(kStart) +
+                                      ",\"max_t\":" + std::to_string(max_t) +
+                                      ",\"num_series\":1,\"num_chunks\":1,\"num_samples\":7}");
+  absl::StatusOr<std::unique_ptr<Block>> block = Block::Open(Path("v1"));
+  ASSERT_TRUE(block.ok()) << block.status();
+  EXPECT_EQ((*block)->meta().version, 1);
+  absl::StatusOr<std::vector<SeriesData>> got = (*block)->Select({}, kStart, max_t);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameData(*got, BruteForce(series, {}, kStart, max_t));
+  // Its chunks are still checksummed.
+  chunks[kBlockHeaderSize + 3] ^= 0x10;
+  WriteFile(Path("v1/chunks"), chunks);
+  block = Block::Open(Path("v1"));
+  ASSERT_TRUE(block.ok());
+  EXPECT_EQ((*block)->Select({}, kStart, max_t).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(BlockTest, ConcurrentSelectsFromFourThreadsSeeConsistentResults) {
@@ -667,54 +933,209 @@ TEST_F(BlockTest, ConcurrentSelectsFromFourThreadsSeeConsistentResults) {
   EXPECT_EQ(failures.load(), 0);
 }
 
-// Figures for FORMAT.md; run with --gtest_also_run_disabled_tests. Realistic data: 100 metric
-// names x N/100 instances, 2 h at 15 s (480 samples, 4 chunks of 120), a quarter each of byte
-// counters, two-decimal gauges, small integer gauges and constants.
+// Figures for FORMAT.md; run with --gtest_also_run_disabled_tests. Data shaped like the ingest
+// benchmark's (bench/ingest/node_dataset.h; bench/chunk/block_size_bench measures that generator
+// itself): N/100 hosts of 100 series, 2 h at 15 s (480 samples, handed over as head chunks of
+// 120), all series of a host sharing its scrape timestamps (15 s grid + a per-host offset + -5..+5
+// ms jitter). Per host: 32 cpu-seconds counters with two decimals (rate 0-1/s, a quarter never
+// move), 38 integer counters (rates log-uniform 1-10^6/s, a sixth never move), 7 gauges in
+// 4 KiB steps (random walks, sd 4 MB), 3 load averages with two decimals, 10 small-integer
+// random walks, a histogram (4 buckets, _count, and a full-precision _sum), 4 constants, 1
+// counter with three decimals.
 uint64_t HeapInUseBytes() { return mallinfo2().uordblks; }
 
+enum class NodeKind {
+  kCpuSeconds,
+  kIntCounter,
+  kPages,
+  kLoad,
+  kSmallInt,
+  kHistogram,
+  kConstant,
+  kMillis,
+};
+
+NodeKind KindOf(int j) {
+  if (j < 32) return NodeKind::kCpuSeconds;
+  if (j < 70) return NodeKind::kIntCounter;
+  if (j < 77) return NodeKind::kPages;
+  if (j < 80) return NodeKind::kLoad;
+  if (j < 90) return NodeKind::kSmallInt;
+  if (j < 96) return NodeKind::kHistogram;
+  if (j < 99) return NodeKind::kConstant;
+  return NodeKind::kMillis;
+}
+
+const char* KindName(NodeKind k) {
+  switch (k) {
+    case NodeKind::kCpuSeconds:
+      return "counter, 2 decimals";
+    case NodeKind::kIntCounter:
+      return "counter, integer";
+    case NodeKind::kPages:
+      return "gauge, 4 KiB steps";
+    case NodeKind::kLoad:
+      return "gauge, 2 decimals";
+    case NodeKind::kSmallInt:
+      return "gauge, small integers";
+    case NodeKind::kHistogram:
+      return "histogram (buckets, count, float sum)";
+    case NodeKind::kConstant:
+      return "constant";
+    case NodeKind::kMillis:
+      return "counter, 3 decimals";
+  }
+  return "";
+}
+
+// Samples of host `h`'s 100 series over 480 scrapes.
+std::vector<std::vector<Sample>> NodeHost(int h) {
+  std::mt19937_64 rng(1000 + static_cast<uint64_t>(h));
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform;
+  const int64_t offset = 5 + static_cast<int64_t>(uniform(rng) * (kStep - 10));
+  std::vector<double> state(100), rate(100);
+  for (int j = 0; j < 100; ++j) {
+    switch (KindOf(j)) {
+      case NodeKind::kCpuSeconds:
+        rate[j] = j % 4 == 0 ? 0 : uniform(rng);
+        state[j] = rate[j] * 86400 * 30;
+        break;
+      case NodeKind::kIntCounter:
+        rate[j] = j % 6 == 0 ? 0 : std::pow(10, 6 * uniform(rng));
+        state[j] = rate[j] * 86400 * 30;
+        break;
+      case NodeKind::kPages:
+        state[j] = 1e9 + uniform(rng) * 1e10;
+        break;
+      case NodeKind::kLoad:
+        rate[j] = 0.1 + 3 * uniform(rng);  // the level it reverts to
+        state[j] = rate[j];
+        break;
+      case NodeKind::kSmallInt:
+        rate[j] = 0.5 + 40 * uniform(rng) * uniform(rng);  // sd of a step
+        state[j] = 1000 * uniform(rng);
+        break;
+      case NodeKind::kHistogram:
+        state[j] = 1e5 * (1 + uniform(rng));
+        break;
+      case NodeKind::kConstant:
+        state[j] = std::floor(1e12 * uniform(rng));
+        break;
+      case NodeKind::kMillis:
+        rate[j] = 0.2 * uniform(rng);
+        state[j] = rate[j] * 86400 * 30;
+        break;
+    }
+  }
+  std::vector<std::vector<Sample>> out(100);
+  double hist_sum = 4000 * (1 + uniform(rng));
+  for (int k = 0; k < 480; ++k) {
+    const int64_t t = kStart + offset + k * kStep + static_cast<int64_t>(rng() % 11) - 5;
+    const double requests = std::max(0.0, std::round(15 + 4 * normal(rng)));
+    for (int j = 0; j < 100; ++j) {
+      double v = 0;
+      switch (KindOf(j)) {
+        case NodeKind::kCpuSeconds:
+          state[j] += std::max(0.0, rate[j] * 15 * (1 + 0.1 * normal(rng)));
+          v = std::round(state[j] / 0.01) * 0.01;
+          break;
+        case NodeKind::kIntCounter:
+          state[j] += std::max(0.0, rate[j] * 15 * (1 + 0.1 * normal(rng)));
+          v = std::floor(state[j]);
+          break;
+        case NodeKind::kPages:
+          state[j] += 4e6 * normal(rng);
+          v = std::round(state[j] / 4096) * 4096;
+          break;
+        case NodeKind::kLoad:
+          state[j] = std::max(
+              0.0, state[j] + 0.1 * (rate[j] - state[j]) + 0.05 * normal(rng) * (1 + state[j]));
+          v = std::round(state[j] / 0.01) * 0.01;
+          break;
+        case NodeKind::kSmallInt:
+          state[j] = std::max(0.0, state[j] + rate[j] * normal(rng));
+          v = std::round(state[j]);
+          break;
+        case NodeKind::kHistogram:
+          if (j == 95) {
+            for (int r = 0; r < static_cast<int>(requests); ++r) {
+              hist_sum += 0.03 * std::exp(0.8 * normal(rng));
+            }
+            v = hist_sum;
+          } else {
+            state[j] += std::round(requests * (0.6 + 0.1 * (j - 90)));
+            v = state[j];
+          }
+          break;
+        case NodeKind::kConstant:
+          v = state[j];
+          break;
+        case NodeKind::kMillis:
+          state[j] += std::max(0.0, rate[j] * 15 * (1 + 0.1 * normal(rng)));
+          v = std::round(state[j] / 0.001) * 0.001;
+          break;
+      }
+      out[static_cast<size_t>(j)].push_back({t, v});
+    }
+  }
+  return out;
+}
+
 void Measure(const std::string& dir, int n) {
-  std::mt19937_64 rng(3);
   std::vector<Labels> labels;
   std::vector<std::vector<std::string>> data(static_cast<size_t>(n));
   std::vector<BlockSeriesInput> in;
   uint64_t samples = 0;
+  uint64_t xor_bytes = 0;  // what version 1 stored: the head chunks and a checksum each
+  // Values bytes by kind, with this format's encoder, and the timestamps records (one per host).
+  std::map<NodeKind, std::pair<uint64_t, uint64_t>> by_kind;  // bytes, samples
+  uint64_t timestamp_bytes = 0;
+  BlockChunkEncoder encoder;
+  std::string scratch;
   for (int i = 0; i < n; ++i) {
     labels.push_back(Labels::FromUnsorted({{"__name__", "metric_name_" + std::to_string(i % 100)},
                                            {"job", "node"},
                                            {"instance", "10.0.0." + std::to_string(i / 100)},
-                                           {"region", "eu-west-" + std::to_string(i % 3)}}));
+                                           {"region", "eu-west-" + std::to_string(i / 100 % 3)}}));
   }
-  for (int i = 0; i < n; ++i) {
-    BlockSeriesInput s{&labels[static_cast<size_t>(i)], {}};
-    int64_t t = kStart;
-    double v = static_cast<double>(rng() % 1000000000);
-    for (int c = 0; c < 4; ++c) {
-      XorChunkAppender app;
-      int64_t first = t;
-      int64_t last = t;
-      for (int k = 0; k < 120; ++k) {
-        switch (i % 4) {
-          case 0:
-            v += static_cast<double>(rng() % 100000);
-            break;
-          case 1:
-            v = static_cast<double>(static_cast<int64_t>(rng() % 100000)) / 100.0;
-            break;
-          case 2:
-            if (rng() % 4 == 0) v = static_cast<double>(rng() % 10);
-            break;
-          default:
-            v = 1;
-        }
-        app.Append(t, v);
-        last = t;
-        t += kStep + static_cast<int64_t>(rng() % 7) - 3;
-        ++samples;
-      }
-      data[static_cast<size_t>(i)].push_back(app.bytes());
-      s.chunks.push_back({first, last, data[static_cast<size_t>(i)].back()});
+  for (int h = 0; h < n / 100; ++h) {
+    const std::vector<std::vector<Sample>> host = NodeHost(h);
+    // The writer's cut of 480 samples: even parts of at most kBlockWriterChunkSamples.
+    const size_t parts = (480 + kBlockWriterChunkSamples - 1) / kBlockWriterChunkSamples;
+    std::vector<int64_t> t;
+    for (const Sample& x : host[0]) t.push_back(x.timestamp_ms);
+    for (size_t p = 0; p < parts; ++p) {
+      scratch.clear();
+      encoder.EncodeTimestamps(
+          std::span(t).subspan(480 * p / parts, 480 * (p + 1) / parts - 480 * p / parts), &scratch);
+      timestamp_bytes += scratch.size() + 2 + 2 + kBlockChunkChecksumSize;
     }
-    in.push_back(std::move(s));
+    for (int j = 0; j < 100; ++j) {
+      const size_t i = static_cast<size_t>(h * 100 + j);
+      const std::vector<Sample>& series = host[static_cast<size_t>(j)];
+      BlockSeriesInput s{&labels[i], {}};
+      for (size_t c = 0; c < series.size(); c += 120) {
+        XorChunkAppender app;
+        for (size_t k = c; k < c + 120; ++k) app.Append(series[k].timestamp_ms, series[k].value);
+        data[i].push_back(app.bytes());
+        s.chunks.push_back({app.MinTime(), app.MaxTime(), data[i].back()});
+        xor_bytes += app.bytes().size() + kBlockChunkChecksumSize;
+      }
+      samples += series.size();
+      in.push_back(std::move(s));
+      std::vector<double> v;
+      for (const Sample& x : series) v.push_back(x.value);
+      auto& [bytes, count] = by_kind[KindOf(j)];
+      for (size_t p = 0; p < parts; ++p) {
+        scratch.clear();
+        encoder.EncodeValues(
+            std::span(v).subspan(480 * p / parts, 480 * (p + 1) / parts - 480 * p / parts),
+            &scratch);
+        bytes += scratch.size() + 2 + kBlockChunkChecksumSize;  // + reference, checksum
+      }
+      count += v.size();
+    }
   }
   const std::string name = "m" + std::to_string(n);
   auto t0 = std::chrono::steady_clock::now();
@@ -738,6 +1159,14 @@ void Measure(const std::string& dir, int n) {
       static_cast<double>(chunks_bytes) / static_cast<double>(samples),
       static_cast<double>(index_bytes) / n, ms(t0, t1), ms(t2, t3), (heap1 - heap0) / 1024,
       static_cast<double>(heap1 - heap0) / n);
+  std::printf("  version-1 chunks file (head XOR chunks + checksums): %.3f B/sample\n",
+              static_cast<double>(xor_bytes) / static_cast<double>(samples));
+  for (const auto& [kind, bc] : by_kind) {
+    std::printf("  values, %-40s %.3f B/sample\n", KindName(kind),
+                static_cast<double>(bc.first) / static_cast<double>(bc.second));
+  }
+  std::printf("  timestamps records, shared by each host's series: %.4f B/sample\n",
+              static_cast<double>(timestamp_bytes) / static_cast<double>(samples));
   struct Q {
     const char* what;
     std::vector<LabelMatcher> matchers;
