@@ -4,7 +4,8 @@
 //  2: segment records     -> written after a valid segment header as the only segment of a temp
 //                            WAL directory, replayed (decoding every record), then replayed again;
 //  3: a raw segment file  -> as 2 without the header, to reach the header checks;
-//  4: a kChunks payload   -> DecodeChunks; same round-trip check (refs and chunk bytes).
+//  4: a kChunks payload   -> DecodeChunks; same round-trip check (refs and chunk bytes);
+//  5: a kColumns payload  -> DecodeColumns; same round-trip check.
 // Invariants: nothing crashes or allocates past the caps; replay of a lone segment never fails on
 // damage (it is the last segment, so damage is a torn tail); after the first replay cut the tail,
 // the second sees the same records and cuts nothing.
@@ -62,6 +63,21 @@ void CheckChunks(std::string_view in) {
   }
 }
 
+void CheckColumns(std::string_view in) {
+  std::vector<WalColumns> out;
+  if (!DecodeColumns(in, &out).ok()) return;
+  std::string again;
+  EncodeColumns(out, &again);
+  std::vector<WalColumns> out2;
+  if (!DecodeColumns(again, &out2).ok() || out2.size() != out.size()) __builtin_trap();
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].ref != out2[i].ref || out[i].num_samples != out2[i].num_samples ||
+        out[i].timestamps != out2[i].timestamps || out[i].values != out2[i].values) {
+      __builtin_trap();
+    }
+  }
+}
+
 // One scratch WAL directory per process, removed at exit.
 class ScratchDir {
  public:
@@ -95,6 +111,7 @@ void CheckSegment(std::string_view bytes) {
     if (type == RecordType::kSeries) CheckSeries(payload);
     if (type == RecordType::kSamples) CheckSamples(payload);
     if (type == RecordType::kChunks) CheckChunks(payload);
+    if (type == RecordType::kColumns) CheckColumns(payload);
     return absl::OkStatus();
   };
   absl::StatusOr<ReplayResult> first = Replay(FuzzDir(), decode);
@@ -114,7 +131,7 @@ void CheckSegment(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       CheckSeries(body);
       break;
@@ -127,8 +144,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
       CheckSegment(body);
       break;
-    default:
+    case 4:
       CheckChunks(body);
+      break;
+    default:
+      CheckColumns(body);
       break;
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "collector/storage/hot/chunk/block_chunk_codec.h"
 #include "collector/storage/hot/wal/wal_file.h"
 #include "collector/storage/hot/wal/wal_format.h"
 #include "collector/storage/hot/wal/wal_record.h"
@@ -95,6 +96,7 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
   std::vector<WalSeries> series;
   std::vector<WalSample> samples;
   std::vector<WalChunk> chunks;
+  std::vector<WalColumns> columns;
   AppendResult ignored;
   WalReader reader(dir);
   absl::Status s = reader.Replay([&](RecordType type, std::string_view payload) -> absl::Status {
@@ -121,6 +123,35 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
           AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
           num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
           ++*applied;
+        }
+        return absl::OkStatus();
+      }
+      case RecordType::kColumns: {
+        if (absl::Status d = DecodeColumns(payload, &columns); !d.ok()) return d;
+        for (const WalColumns& wc : columns) {
+          const uint32_t id = static_cast<uint32_t>(wc.ref);
+          Shard& shard = shards_[ShardOfId(id)];
+          absl::MutexLock lock(&shard.mu);
+          auto it = shard.by_id.find(id);
+          if (it == shard.by_id.end()) {
+            replay_unknown_refs_.Inc();
+            continue;
+          }
+          const uint64_t accepted_before = ignored.accepted;
+          BlockChunkIterator chunk(
+              wc.num_samples,
+              std::span(reinterpret_cast<const uint8_t*>(wc.timestamps.data()),
+                        wc.timestamps.size()),
+              std::span(reinterpret_cast<const uint8_t*>(wc.values.data()), wc.values.size()));
+          while (chunk.Next()) {
+            AppendOne(*it->second, common::Sample{chunk.t(), chunk.v()}, ignored);
+            ++*applied;
+          }
+          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
+          if (chunk.error()) {
+            return absl::DataLossError(
+                absl::StrCat("undecodable columns of series ", id, " in ", dir));
+          }
         }
         return absl::OkStatus();
       }
@@ -228,7 +259,16 @@ absl::Status Head::Checkpoint() {
     size_t length;
   };
   std::vector<ChunkRef> chunk_refs;
-  std::vector<WalChunk> chunks;
+  struct ColumnsRef {
+    size_t entry;
+    size_t ts_offset, ts_length, values_offset, values_length;
+  };
+  BlockChunkEncoder encoder;
+  std::vector<int64_t> column_t;
+  std::vector<double> column_v;
+  std::string columns_bytes;
+  std::vector<WalColumns> entries;
+  std::vector<ColumnsRef> entries_refs;
   std::vector<common::Sample> buffer;
   std::string payload;
   for (Shard& shard : shards_) {
@@ -265,19 +305,60 @@ absl::Status Head::Checkpoint() {
     if (!series.empty()) {
       if (absl::Status s = (*writer)->LogSeries(series); !s.ok()) return s;
     }
-    // Records of at most ~4 MiB of chunks.
-    for (size_t i = 0; i < chunk_refs.size();) {
-      chunks.clear();
-      size_t bytes = 0;
-      for (; i < chunk_refs.size() && bytes < (4u << 20); ++i) {
-        const ChunkRef& c = chunk_refs[i];
-        chunks.push_back(WalChunk{c.ref, std::string_view(chunk_bytes).substr(c.offset, c.length)});
-        bytes += c.length;
+    // Re-encode each series' chunks as block-codec columns (about 1 byte per sample instead of
+    // the XOR chunks' 2-4; series of one scrape target share their timestamps column), in
+    // records of at most ~4 MiB. Chunk refs of one series are adjacent.
+    entries.clear();
+    columns_bytes.clear();
+    size_t record_bytes = 0;
+    auto flush = [&]() -> absl::Status {
+      if (entries.empty()) return absl::OkStatus();
+      // Entries hold offsets into columns_bytes until now (it may have grown).
+      for (ColumnsRef& e : entries_refs) {
+        entries.at(e.entry).timestamps =
+            std::string_view(columns_bytes).substr(e.ts_offset, e.ts_length);
+        entries.at(e.entry).values =
+            std::string_view(columns_bytes).substr(e.values_offset, e.values_length);
       }
       payload.clear();
-      EncodeChunks(chunks, &payload);
-      if (absl::Status s = (*writer)->Append(RecordType::kChunks, payload); !s.ok()) return s;
+      EncodeColumns(entries, &payload);
+      entries.clear();
+      entries_refs.clear();
+      columns_bytes.clear();
+      record_bytes = 0;
+      return (*writer)->Append(RecordType::kColumns, payload);
+    };
+    for (size_t i = 0; i < chunk_refs.size();) {
+      const uint64_t ref = chunk_refs[i].ref;
+      column_t.clear();
+      column_v.clear();
+      for (; i < chunk_refs.size() && chunk_refs[i].ref == ref; ++i) {
+        XorChunkIterator it(
+            std::string_view(chunk_bytes).substr(chunk_refs[i].offset, chunk_refs[i].length));
+        while (it.Next()) {
+          column_t.push_back(it.t());
+          column_v.push_back(it.v());
+        }
+      }
+      for (size_t begin = 0; begin < column_t.size(); begin += kBlockChunkMaxSamples) {
+        const size_t n = std::min(kBlockChunkMaxSamples, column_t.size() - begin);
+        ColumnsRef r;
+        r.entry = entries.size();
+        r.ts_offset = columns_bytes.size();
+        encoder.EncodeTimestamps(std::span(column_t).subspan(begin, n), &columns_bytes);
+        r.ts_length = columns_bytes.size() - r.ts_offset;
+        r.values_offset = columns_bytes.size();
+        encoder.EncodeValues(std::span(column_v).subspan(begin, n), &columns_bytes);
+        r.values_length = columns_bytes.size() - r.values_offset;
+        entries.push_back(WalColumns{ref, static_cast<uint32_t>(n), {}, {}});
+        entries_refs.push_back(r);
+        record_bytes += r.ts_length + r.values_length;
+      }
+      if (record_bytes >= (4u << 20)) {
+        if (absl::Status st = flush(); !st.ok()) return st;
+      }
     }
+    if (absl::Status st = flush(); !st.ok()) return st;
     for (size_t i = 0; i < samples.size(); i += 50'000) {
       size_t n = std::min<size_t>(50'000, samples.size() - i);
       if (absl::Status s = (*writer)->LogSamples(std::span(samples).subspan(i, n)); !s.ok()) {

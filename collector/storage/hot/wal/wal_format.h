@@ -26,7 +26,8 @@ enum class RecordType : uint8_t {
   kInvalid = 0,  // never written; a zero byte here means a torn or zero-filled tail
   kSeries = 1,   // payload: EncodeSeries (wal_record.h)
   kSamples = 2,  // payload: EncodeSamples (wal_record.h)
-  kChunks = 3,   // payload: EncodeChunks (wal_record.h); written by checkpoints only
+  kChunks = 3,   // payload: EncodeChunks (wal_record.h); read, no longer written
+  kColumns = 4,  // payload: EncodeColumns (wal_record.h); written by checkpoints only
 };
 
 // Every segment starts with these 8 bytes: "STRW" magic, format version, 3 zero bytes.

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace strata::collector::hot {
@@ -90,6 +91,7 @@ constexpr size_t kMinSeriesEntryBytes = 2;   // ref delta + label count
 constexpr size_t kMinLabelBytes = 4;         // two lengths + one byte each
 constexpr size_t kMinSampleEntryBytes = 10;  // two one-byte deltas + 8 value bytes
 constexpr size_t kMinChunkEntryBytes = 2;    // ref delta + length (an empty chunk)
+constexpr size_t kMinColumnsEntryBytes = 4;  // ref delta, count, timestamps source, values length
 
 }  // namespace
 
@@ -130,6 +132,29 @@ void EncodeChunks(std::span<const WalChunk> chunks, std::string* out) {
     PutDelta(c.ref, prev, out);
     prev = c.ref;
     PutString(c.data, out);
+  }
+}
+
+void EncodeColumns(std::span<const WalColumns> entries, std::string* out) {
+  PutUvarint(entries.size(), out);
+  // Inline timestamps seen so far in this call -> entry index.
+  absl::flat_hash_map<std::string_view, size_t> inline_timestamps;
+  uint64_t prev = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const WalColumns& e = entries[i];
+    PutDelta(e.ref, prev, out);
+    prev = e.ref;
+    PutUvarint(e.num_samples, out);
+    // The sample count is not part of the timestamps bytes (a constant column may take none per
+    // sample), so a reference also needs an equal count.
+    auto [it, inserted] = inline_timestamps.try_emplace(e.timestamps, i);
+    if (!inserted && entries[it->second].num_samples == e.num_samples) {
+      PutUvarint(it->second + 1, out);
+    } else {
+      PutUvarint(0, out);
+      PutString(e.timestamps, out);
+    }
+    PutString(e.values, out);
   }
 }
 
@@ -213,6 +238,50 @@ absl::Status DecodeChunks(std::string_view payload, std::vector<WalChunk>* out) 
       return Corrupt("truncated chunk", d);
     }
     out->push_back(c);
+  }
+  if (d.remaining() != 0) return Corrupt("trailing bytes", d);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeColumns(std::string_view payload, std::vector<WalColumns>* out) {
+  out->clear();
+  Decoder d(payload);
+  uint64_t count = 0;
+  if (!d.Uvarint(&count)) return Corrupt("truncated entry count", d);
+  if (count > d.remaining() / kMinColumnsEntryBytes) return Corrupt("entry count too large", d);
+  out->reserve(static_cast<size_t>(count));
+  uint64_t prev = 0;
+  std::vector<bool> is_inline;
+  is_inline.reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    WalColumns e;
+    uint64_t n = 0, source = 0, len = 0;
+    if (!d.Delta(prev, &e.ref) || !d.Uvarint(&n) || !d.Uvarint(&source)) {
+      return Corrupt("truncated columns entry", d);
+    }
+    prev = e.ref;
+    if (n == 0 || n > 0xffffffffu) return Corrupt("bad sample count", d);
+    e.num_samples = static_cast<uint32_t>(n);
+    if (source == 0) {
+      if (!d.Uvarint(&len) || len > d.remaining() ||
+          !d.Bytes(static_cast<size_t>(len), &e.timestamps)) {
+        return Corrupt("truncated timestamps", d);
+      }
+    } else {
+      if (source > i || !is_inline[static_cast<size_t>(source - 1)]) {
+        return Corrupt("timestamps reference to a later or non-inline entry", d);
+      }
+      const WalColumns& from = (*out)[static_cast<size_t>(source - 1)];
+      if (from.num_samples != e.num_samples) {
+        return Corrupt("timestamps reference with a different sample count", d);
+      }
+      e.timestamps = from.timestamps;
+    }
+    if (!d.Uvarint(&len) || len > d.remaining() || !d.Bytes(static_cast<size_t>(len), &e.values)) {
+      return Corrupt("truncated values", d);
+    }
+    is_inline.push_back(source == 0);
+    out->push_back(e);
   }
   if (d.remaining() != 0) return Corrupt("trailing bytes", d);
   return absl::OkStatus();

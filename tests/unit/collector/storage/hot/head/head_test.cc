@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "tests/fakes/faulty_wal_file_system.h"
@@ -232,6 +233,14 @@ TEST(HeadTest, CheckpointStoresChunksAndReplaysOutOfOrderSamplesExactly) {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/wal")) {
       if (e.is_regular_file()) wal_bytes += static_cast<int64_t>(e.file_size());
     }
+    // Values the block codec stores as exceptions: staleness marker, other NaN, -0.0, Inf.
+    std::vector<Sample> odd = Series(300);
+    odd[10].value = common::StaleNaN();
+    odd[11].value = std::bit_cast<double>(uint64_t{0x7ff8000000000123});
+    odd[12].value = -0.0;
+    odd[13].value = std::numeric_limits<double>::infinity();
+    odd[14].value = 0.1 + 0.2;
+    ASSERT_TRUE(head->Append(Labels{{"__name__", "odd"}}, odd).ok());
     // Out-of-order samples, just inside the 60 s window of the series' newest sample.
     const int64_t newest = 1'700'000'000'000 + 299 * 15'000;
     ASSERT_EQ(head->Append(Labels{{"__name__", "m"}, {"s", "7"}},
@@ -253,7 +262,7 @@ TEST(HeadTest, CheckpointStoresChunksAndReplaysOutOfOrderSamplesExactly) {
   common::Registry registry;
   auto head = *Head::Open(o, registry);
   ExpectSameData(before, SelectAll(*head));
-  EXPECT_EQ(head->NumSamples(), 50u * 300 + 2);
+  EXPECT_EQ(head->NumSamples(), 51u * 300 + 2);
 }
 
 TEST(HeadTest, CheckpointLeftoversFromACrashAreCleanedUp) {

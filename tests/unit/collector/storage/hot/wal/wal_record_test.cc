@@ -155,6 +155,8 @@ TEST(WalRecordTest, RandomBytesNeverCrash) {
     DecodeSamples(b, &samples).IgnoreError();
     std::vector<WalChunk> chunks;
     DecodeChunks(b, &chunks).IgnoreError();
+    std::vector<WalColumns> columns;
+    DecodeColumns(b, &columns).IgnoreError();
   }
 }
 
@@ -180,6 +182,35 @@ TEST(WalRecordTest, ChunksRoundTripAndRejectTruncationAndTrailingBytes) {
   const std::string huge = {'\x80', '\x80', '\x80', '\x80', '\x01'};
   EXPECT_FALSE(DecodeChunks(huge, &out).ok());
   EXPECT_LT(out.capacity(), 16u);
+}
+
+TEST(WalRecordTest, ColumnsShareEqualTimestampsAndRejectBadReferences) {
+  const std::string ts = "tttt";
+  const std::string ts_copy = ts;  // equal bytes, different buffer: still shared
+  const std::vector<WalColumns> in = {
+      {5, 3, ts, "v1"}, {6, 3, ts_copy, "v2"}, {7, 4, ts, "v3"}, {9, 3, "uu", "v4"}};
+  std::string buf;
+  EncodeColumns(in, &buf);
+  std::vector<WalColumns> out;
+  ASSERT_TRUE(DecodeColumns(buf, &out).ok());
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].ref, in[i].ref);
+    EXPECT_EQ(out[i].num_samples, in[i].num_samples);
+    EXPECT_EQ(out[i].timestamps, in[i].timestamps);
+    EXPECT_EQ(out[i].values, in[i].values);
+  }
+  // Entry 1 referenced entry 0's timestamps (same count); entry 2 has another count: inline.
+  EXPECT_EQ(out[1].timestamps.data(), out[0].timestamps.data());
+  EXPECT_NE(out[2].timestamps.data(), out[0].timestamps.data());
+  for (size_t n = 0; n < buf.size(); ++n) {
+    EXPECT_FALSE(DecodeColumns(std::string_view(buf).substr(0, n), &out).ok()) << n;
+  }
+  EXPECT_FALSE(DecodeColumns(buf + "x", &out).ok());
+  // count 1, ref 1, n 2, source 1 (itself, not earlier), values "".
+  EXPECT_FALSE(DecodeColumns(std::string{1, 2, 2, 1, 0}, &out).ok());
+  // n = 0 is refused.
+  EXPECT_FALSE(DecodeColumns(std::string{1, 2, 0, 0, 0, 0}, &out).ok());
 }
 
 TEST(WalFormatTest, SegmentNamesAreEightDigits) {
