@@ -18,6 +18,7 @@
 
 #include "collector/api/http_routes.h"
 #include "collector/api/query_api.h"
+#include "collector/api/status_api.h"
 #include "collector/collector_cli.h"
 #include "collector/ingest/ingest_service.h"
 #include "collector/ingest/remote_write/remote_write_handler.h"
@@ -71,6 +72,23 @@ class MaintenanceLoop {
   std::thread thread_;
 };
 
+// What /api/v1/status/* reports: the build, the start time, the effective flags and config.
+api::StatusInfo MakeStatusInfo(const CollectorCli& cli, const CollectorConfig& config,
+                               int64_t start_time_ms) {
+  api::StatusInfo info;
+  info.build = api::CurrentBuildInfo();
+  info.start_time_ms = start_time_ms;
+  info.storage_retention_ms = config.storage.retention_ms;
+  info.flags = {{"config", cli.config_path},         {"data-dir", config.data_dir},
+                {"http-listen", config.http_listen}, {"grpc-listen", config.grpc_listen},
+                {"tls-ca", config.tls.ca_file},      {"tls-cert", config.tls.cert_file},
+                {"tls-key", config.tls.key_file},    {"log-level", config.log_level}};
+  std::string yaml;
+  CollectorConfigSchema().Describe(config, 0, &yaml);
+  info.config_yaml = api::StripYamlComments(yaml);
+  return info;
+}
+
 int Run(int argc, char** argv) {
   common::ApplyProcessDefaults();
   common::InstallShutdownSignals();
@@ -111,6 +129,7 @@ int Run(int argc, char** argv) {
 
   Log(LogLevel::kInfo, kComponent, "starting", {{"version", kVersion}});
   common::SystemClock clock;
+  const int64_t start_time_ms = clock.NowMs();
   common::Registry registry;
   common::Counter& handshake_failures =
       registry.GetCounter("strata_collector_grpc_tls_handshake_failures_total",
@@ -190,6 +209,7 @@ int Run(int argc, char** argv) {
   query_options.query_timeout_ms = config.query.timeout_ms;
   query_options.max_samples = config.query.max_samples;
   api::QueryApi query_api(store, clock, query_options);
+  api::StatusApi status_api(MakeStatusInfo(cli, config, start_time_ms), clock);
   ingest::RemoteWriteOptions rw_options;
   rw_options.max_body_bytes = static_cast<uint64_t>(config.ingest.remote_write_max_body_bytes);
   rw_options.max_uncompressed_bytes =
@@ -203,7 +223,8 @@ int Run(int argc, char** argv) {
   http_options.bearer_token = bearer_token;
   http_options.protected_prefixes = {"/api/"};
   common::HttpServer http("collector", http_options, registry);
-  RegisterHttpRoutes(http.server(), query_api, remote_write, store.head(), registry, ready);
+  RegisterHttpRoutes(http.server(), query_api, status_api, remote_write, store.head(), registry,
+                     ready);
   absl::StatusOr<std::string> http_addr = http.Listen();
   if (!http_addr.ok()) {
     Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));

@@ -1,5 +1,6 @@
 #include "collector/api/http_routes.h"
 
+#include "collector/api/empty_endpoints.h"
 #include "collector/api/tsdb_status.h"
 
 namespace strata::collector {
@@ -17,31 +18,56 @@ void Reply(const api::ApiResponse& r, httplib::Response& res) {
   res.set_content(r.body, "application/json");
 }
 
+// Serves `handle` (ApiRequest -> ApiResponse) on GET and form-encoded POST, as Prometheus does
+// for its query endpoints.
+template <typename Handle>
+void GetAndPost(httplib::Server& server, const char* path, Handle handle) {
+  auto handler = [handle](const httplib::Request& req, httplib::Response& res) {
+    Reply(handle(ToApiRequest(req)), res);
+  };
+  server.Get(path, handler);
+  server.Post(path, handler);
+}
+
+// Serves `handle` (ApiRequest -> ApiResponse) on GET only.
+template <typename Handle>
+void GetOnly(httplib::Server& server, const char* path, Handle handle) {
+  server.Get(path, [handle](const httplib::Request& req, httplib::Response& res) {
+    Reply(handle(ToApiRequest(req)), res);
+  });
+}
+
 }  // namespace
 
 void RegisterHttpRoutes(httplib::Server& server, api::QueryApi& query_api,
-                        ingest::RemoteWriteHandler& remote_write, const hot::Head& head,
-                        const common::Registry& registry, const std::atomic<bool>& ready) {
-  auto query = [&query_api](const httplib::Request& req, httplib::Response& res) {
-    Reply(query_api.InstantQuery(ToApiRequest(req)), res);
-  };
-  server.Get("/api/v1/query", query);
-  server.Post("/api/v1/query", query);
-  auto query_range = [&query_api](const httplib::Request& req, httplib::Response& res) {
-    Reply(query_api.RangeQuery(ToApiRequest(req)), res);
-  };
-  server.Get("/api/v1/query_range", query_range);
-  server.Post("/api/v1/query_range", query_range);
-  auto series = [&query_api](const httplib::Request& req, httplib::Response& res) {
-    Reply(query_api.Series(ToApiRequest(req)), res);
-  };
-  server.Get("/api/v1/series", series);
-  server.Post("/api/v1/series", series);
-  auto labels = [&query_api](const httplib::Request& req, httplib::Response& res) {
-    Reply(query_api.LabelNames(ToApiRequest(req)), res);
-  };
-  server.Get("/api/v1/labels", labels);
-  server.Post("/api/v1/labels", labels);
+                        const api::StatusApi& status_api, ingest::RemoteWriteHandler& remote_write,
+                        const hot::Head& head, const common::Registry& registry,
+                        const std::atomic<bool>& ready) {
+  using api::ApiRequest;
+  GetAndPost(server, "/api/v1/query",
+             [&query_api](const ApiRequest& r) { return query_api.InstantQuery(r); });
+  GetAndPost(server, "/api/v1/query_range",
+             [&query_api](const ApiRequest& r) { return query_api.RangeQuery(r); });
+  GetAndPost(server, "/api/v1/series",
+             [&query_api](const ApiRequest& r) { return query_api.Series(r); });
+  GetAndPost(server, "/api/v1/labels",
+             [&query_api](const ApiRequest& r) { return query_api.LabelNames(r); });
+  GetAndPost(server, "/api/v1/format_query",
+             [&query_api](const ApiRequest& r) { return query_api.FormatQuery(r); });
+  GetAndPost(server, "/api/v1/parse_query",
+             [&query_api](const ApiRequest& r) { return query_api.ParseQuery(r); });
+  GetAndPost(server, "/api/v1/query_exemplars", api::QueryExemplars);
+  GetOnly(server, "/api/v1/metadata", api::Metadata);
+  GetOnly(server, "/api/v1/rules", api::Rules);
+  GetOnly(server, "/api/v1/alerts", api::Alerts);
+  GetOnly(server, "/api/v1/status/buildinfo",
+          [&status_api](const ApiRequest&) { return status_api.Build(); });
+  GetOnly(server, "/api/v1/status/runtimeinfo",
+          [&status_api](const ApiRequest&) { return status_api.Runtime(); });
+  GetOnly(server, "/api/v1/status/flags",
+          [&status_api](const ApiRequest&) { return status_api.Flags(); });
+  GetOnly(server, "/api/v1/status/config",
+          [&status_api](const ApiRequest&) { return status_api.Config(); });
   server.Get(R"(/api/v1/label/([^/]+)/values)",
              [&query_api](const httplib::Request& req, httplib::Response& res) {
                Reply(query_api.LabelValues(req.matches[1].str(), ToApiRequest(req)), res);

@@ -1,14 +1,17 @@
 #pragma once
 
 // Handlers of the Prometheus HTTP query API, independent of any HTTP framework: the server
-// decodes query-string and form parameters into an ApiRequest, calls the handler for the path,
-// and writes ApiResponse::status with the JSON body (Content-Type: application/json).
+// decodes query-string and form parameters into an ApiRequest (response.h), calls the handler
+// for the path, and writes ApiResponse::status with the JSON body (Content-Type:
+// application/json). Every endpoint accepts GET and form-encoded POST, except label values.
 //
 //   /api/v1/query               InstantQuery  (PromQL, evaluated by promql::Engine)
 //   /api/v1/query_range         RangeQuery
 //   /api/v1/series              Series
 //   /api/v1/labels              LabelNames
 //   /api/v1/label/<name>/values LabelValues
+//   /api/v1/format_query        FormatQuery   (parse only)
+//   /api/v1/parse_query         ParseQuery    (parse only)
 //
 // Bodies follow Prometheus exactly: {"status":"success","data":...[,"warnings":[...]]} or
 // {"status":"error","errorType":"bad_data"|"execution"|"timeout"|"canceled","error":"..."}. Bad
@@ -20,24 +23,14 @@
 // synchronizes itself. QueryApi borrows the storage and the clock, which must outlive it.
 
 #include <cstdint>
-#include <map>
 #include <string>
 
+#include "collector/api/response.h"
 #include "collector/query/promql/engine.h"
 #include "collector/storage/storage.h"
 #include "common/base/clock.h"
 
 namespace strata::collector::api {
-
-struct ApiRequest {
-  // Query-string and form parameters merged; repeated keys (match[]) keep their order.
-  std::multimap<std::string, std::string> params;
-};
-
-struct ApiResponse {
-  int status = 200;
-  std::string body;
-};
 
 struct QueryApiOptions {
   // An instant selector takes the latest sample in (t - lookback_delta_ms, t].
@@ -67,6 +60,14 @@ class QueryApi {
   ApiResponse LabelNames(const ApiRequest& request) const;
   // As LabelNames, for the values of label `name`; an invalid label name is 400 bad_data.
   ApiResponse LabelValues(const std::string& name, const ApiRequest& request) const;
+  // `query` (required): the expression as canonical PromQL (promql::Expr::String()), a JSON
+  // string. Prometheus pretty-prints instead, breaking expressions longer than 100 characters
+  // over indented lines; short expressions come out the same in both. A query that does not
+  // parse is 400 bad_data `invalid parameter "query": 1:5: parse error: ...`.
+  ApiResponse FormatQuery(const ApiRequest& request) const;
+  // `query` (required): the syntax tree as JSON in the shape of Prometheus 3.0's experimental
+  // endpoint (ast_json.h). Errors as FormatQuery.
+  ApiResponse ParseQuery(const ApiRequest& request) const;
 
  private:
   StorageReader& storage_;

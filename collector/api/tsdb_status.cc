@@ -12,11 +12,6 @@ nlohmann::json StatList(const std::vector<index::PostingsIndex::Stat>& stats) {
   return out;
 }
 
-ApiResponse BadData(const std::string& message) {
-  nlohmann::json body = {{"status", "error"}, {"errorType", "bad_data"}, {"error", message}};
-  return ApiResponse{400, body.dump()};
-}
-
 }  // namespace
 
 ApiResponse TsdbStatus(const hot::Head& head, const ApiRequest& request) {

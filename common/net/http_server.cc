@@ -49,6 +49,14 @@ HttpServer::HttpServer(std::string name, HttpServerOptions options, Registry& re
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // Compression: Debian's cpp-httplib is built with CPPHTTPLIB_ZLIB_SUPPORT and
+  // CPPHTTPLIB_BROTLI_SUPPORT (its pkg-config Cflags define both for us too), so httplib itself
+  // gzip- or brotli-encodes every text/* and application/json response when the request's
+  // Accept-Encoding allows it (br preferred, as httplib decides), on every route. It has no size
+  // threshold. We add the Vary header caches need.
+  server_->set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Vary", "Accept-Encoding");
+  });
   server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     // Bound the label set: unknown paths are folded into "other".
     std::string path = req.matches.empty() ? "other" : req.path;

@@ -6,6 +6,8 @@
 // background thread; Stop() stops accepting, finishes in-flight requests, and joins. Every request
 // is counted in strata_http_requests_total{server,path,code}. When a bearer token is configured,
 // paths under the protected prefixes require `Authorization: Bearer <token>` (401 otherwise).
+// Responses are compressed (gzip, or br when accepted) for clients that send Accept-Encoding, and
+// carry `Vary: Accept-Encoding`.
 
 #include <httplib.h>
 

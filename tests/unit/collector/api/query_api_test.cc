@@ -392,5 +392,32 @@ TEST_F(QueryApiMetadataTest, LabelValuesOfInvalidLabelNameIsBadData) {
   EXPECT_EQ(Body(r), BadData("invalid label name: \"1abc\""));
 }
 
+TEST_F(QueryApiTest, FormatQueryReturnsCanonicalPromql) {
+  ApiResponse r = api_.FormatQuery(Req({{"query", "foo/bar"}}));
+  EXPECT_EQ(r.status, 200);
+  // The example of Prometheus' documentation.
+  EXPECT_EQ(r.body, R"({"status":"success","data":"foo / bar"})");
+  EXPECT_EQ(Body(api_.FormatQuery(
+                Req({{"query", "sum by(job)(rate(x{b='2',a=\"1\"}[90s])) # c"}})))["data"],
+            "sum by (job) (rate(x{a=\"1\",b=\"2\"}[1m30s]))");
+}
+
+TEST_F(QueryApiTest, FormatQueryOfInvalidQueryIsBadData) {
+  ApiResponse r = api_.FormatQuery(Req({{"query", "foo +"}}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Body(r),
+            BadData("invalid parameter \"query\": 1:6: parse error: unexpected end of input"));
+  EXPECT_EQ(api_.FormatQuery(Req({})).status, 400);
+}
+
+TEST_F(QueryApiTest, ParseQueryWrapsTheSyntaxTree) {
+  ApiResponse r = api_.ParseQuery(Req({{"query", "1"}}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"type":"numberLiteral","val":"1"}})");
+  ApiResponse bad = api_.ParseQuery(Req({{"query", "rate(foo)"}}));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["errorType"], "bad_data");
+}
+
 }  // namespace
 }  // namespace strata::collector::api
