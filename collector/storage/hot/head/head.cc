@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +54,9 @@ Head::~Head() { Close().IgnoreError(); }
 absl::StatusOr<std::unique_ptr<Head>> Head::Open(HeadOptions options, common::Registry& registry) {
   std::unique_ptr<Head> head(new Head(std::move(options), registry));
   if (absl::Status s = head->Replay(); !s.ok()) return s;
+  if (int64_t min_t = 0, max_t = 0; head->TimeRange(&min_t, &max_t)) {
+    head->NoteAppendedRange(min_t, max_t);
+  }
   WalOptions wal_options = head->options_.wal;
   wal_options.registry = &registry;
   absl::StatusOr<std::unique_ptr<WalWriter>> wal = WalWriter::Open(head->WalDir(), wal_options);
@@ -641,11 +645,15 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
   }
   scratch.wal_samples.clear();
   scratch.wal_samples.reserve(total);
+  int64_t batch_min_t = std::numeric_limits<int64_t>::max();
+  int64_t batch_max_t = std::numeric_limits<int64_t>::min();
   for (size_t i = 0; i < n; ++i) {
     const auto* s = static_cast<const MemSeries*>(scratch.targets[i]);
     if (s == nullptr) continue;
     for (const common::Sample& sample : batch[i].samples) {
       scratch.wal_samples.push_back(WalSample{s->id, sample.timestamp_ms, sample.value});
+      batch_min_t = std::min(batch_min_t, sample.timestamp_ms);
+      batch_max_t = std::max(batch_max_t, sample.timestamp_ms);
     }
   }
   if (!new_series.empty()) {
@@ -680,7 +688,24 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
     }
   }
   num_samples_.fetch_add(result.accepted, std::memory_order_relaxed);
+  if (result.accepted > 0) NoteAppendedRange(batch_min_t, batch_max_t);
   return result;
+}
+
+void Head::NoteAppendedRange(int64_t min_t, int64_t max_t) {
+  int64_t cur = min_appended_t_.load(std::memory_order_relaxed);
+  while (min_t < cur && !min_appended_t_.compare_exchange_weak(cur, min_t)) {
+  }
+  cur = max_appended_t_.load(std::memory_order_relaxed);
+  while (max_t > cur && !max_appended_t_.compare_exchange_weak(cur, max_t)) {
+  }
+}
+
+int64_t Head::AppendedSpanMs() const {
+  const int64_t max_t = max_appended_t_.load(std::memory_order_relaxed);
+  const int64_t floor = std::max(min_appended_t_.load(std::memory_order_relaxed),
+                                 min_valid_t_.load(std::memory_order_relaxed));
+  return max_t > floor ? max_t - floor : 0;
 }
 
 bool Head::HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const {

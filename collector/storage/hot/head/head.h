@@ -104,6 +104,12 @@ class Head final : public Appender, public StorageReader {
   // Oldest and newest sample time in the head; false when it is empty.
   bool TimeRange(int64_t* min_t, int64_t* max_t) const;
 
+  // Newest accepted sample time minus the oldest one the head may still hold (the oldest accepted,
+  // or min_valid_t once blocks were cut), in O(1): a cheap trigger for cutting blocks when data
+  // arrives faster than the maintenance interval (a backfill, an agent catching up). Samples
+  // dropped by DropBefore are not accounted for, so it may overestimate after retention.
+  int64_t AppendedSpanMs() const;
+
   // WAL segments on disk (a cheap trigger for Checkpoint()).
   size_t NumWalSegments() const;
 
@@ -197,6 +203,9 @@ class Head final : public Appender, public StorageReader {
   std::atomic<uint64_t> num_samples_{0};
   std::atomic<uint64_t> num_chunks_{0};
   std::atomic<int64_t> min_valid_t_{std::numeric_limits<int64_t>::min()};
+  std::atomic<int64_t> min_appended_t_{std::numeric_limits<int64_t>::max()};
+  std::atomic<int64_t> max_appended_t_{std::numeric_limits<int64_t>::min()};
+  void NoteAppendedRange(int64_t min_t, int64_t max_t);
   // Appends hold it shared for the whole batch, DropBefore exclusively, so a series pointer taken
   // by an append stays valid until its samples are applied.
   absl::Mutex drop_mu_;

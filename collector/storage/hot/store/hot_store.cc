@@ -188,6 +188,7 @@ absl::Status HotStore::Shutdown(int64_t now_ms) {
 }
 
 absl::Status HotStore::Maintenance(int64_t now_ms) {
+  cut_due_notified_.store(false, std::memory_order_relaxed);
   absl::Status result;
   int64_t min_t = 0, max_t = 0;
   if (head_->TimeRange(&min_t, &max_t) && max_t - min_t > options_.block_range_ms * 3 / 2) {

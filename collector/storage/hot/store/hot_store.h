@@ -21,6 +21,8 @@
 // list is swapped under a mutex and readers hold shared_ptrs, so a block deleted by retention stays
 // mapped until the last query using it finishes.
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,11 +51,21 @@ class HotStore final : public Appender, public StorageReader {
 
   absl::StatusOr<AppendResult> Append(const common::Labels& labels,
                                       const std::vector<common::Sample>& samples) override {
-    return head_->Append(labels, samples);
+    absl::StatusOr<AppendResult> r = head_->Append(labels, samples);
+    NotifyIfCutDue();
+    return r;
   }
   absl::StatusOr<AppendResult> AppendBatch(std::span<const SeriesAppend> batch) override {
-    return head_->AppendBatch(batch);
+    absl::StatusOr<AppendResult> r = head_->AppendBatch(batch);
+    NotifyIfCutDue();
+    return r;
   }
+
+  // Called (from an appending thread, at most once until Maintenance() runs again) when the head
+  // spans more than 1.5 block ranges: data arrives faster than the maintenance interval cuts it
+  // (a backfill, an agent catching up), and the owner should run Maintenance() now instead of
+  // letting the head's memory grow. Set before appends start.
+  void SetCutDueCallback(std::function<void()> fn) { cut_due_ = std::move(fn); }
 
   absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
                                                  int64_t min_t_ms, int64_t max_t_ms) override {
@@ -89,6 +101,14 @@ class HotStore final : public Appender, public StorageReader {
 
  private:
   HotStore(HotStoreOptions options, common::Registry& registry);
+  void NotifyIfCutDue() {
+    if (cut_due_ && head_->AppendedSpanMs() > options_.block_range_ms * 3 / 2 &&
+        !cut_due_notified_.exchange(true, std::memory_order_relaxed)) {
+      cut_due_();
+    }
+  }
+  std::function<void()> cut_due_;
+  std::atomic<bool> cut_due_notified_{false};
   absl::Status LoadBlocks();
   absl::Status CutBlock(int64_t start, int64_t end);
   std::vector<std::shared_ptr<StorageReader>> Sources() const;

@@ -150,3 +150,35 @@ TEST(HotStoreTest, ShutdownCutsBlocksAndCheckpointsSoRestartReplaysLittle) {
 
 }  // namespace
 }  // namespace strata::collector::hot
+
+namespace strata::collector::hot {
+namespace {
+
+// Data arriving faster than the maintenance interval (a backfill) asks for maintenance as soon
+// as the head spans more than 1.5 block ranges, once until Maintenance() has run.
+TEST(HotStoreTest, HeadSpanningMoreThanOneAndAHalfRangesAsksForMaintenance) {
+  common::Registry registry;
+  auto store = *HotStore::Open(Options(FreshDir("cut_due")), registry);
+  int calls = 0;
+  store->SetCutDueCallback([&] { ++calls; });
+  const Labels labels{{"__name__", "m"}};
+  auto at = [&](int64_t t) { return store->Append(labels, {{t, 1.0}}).ok(); };
+  ASSERT_TRUE(at(kT0));
+  ASSERT_TRUE(at(kT0 + 3 * kHour - 1));  // exactly 1.5 ranges: not yet
+  EXPECT_EQ(calls, 0);
+  ASSERT_TRUE(at(kT0 + 3 * kHour + 1));
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(at(kT0 + 3 * kHour + 2));
+  EXPECT_EQ(calls, 1);  // not again before Maintenance()
+  ASSERT_TRUE(store->Maintenance(kT0 + 3 * kHour).ok());
+  EXPECT_EQ(store->NumBlocks(), 1u);
+  // The cut moved the head's floor: 1.5 ranges of head left no longer qualifies...
+  ASSERT_TRUE(at(kT0 + 3 * kHour + 3));
+  EXPECT_EQ(calls, 1);
+  // ...until more data arrives beyond it.
+  ASSERT_TRUE(at(kT0 + 6 * kHour));
+  EXPECT_EQ(calls, 2);
+}
+
+}  // namespace
+}  // namespace strata::collector::hot
