@@ -296,9 +296,11 @@ absl::Status Head::Checkpoint() {
         }
         // Whole chunks; samples older than min_valid_t (already in a block) that share a chunk
         // with newer ones are refused again at replay.
+        // (A copy: clang 14 cannot capture a structured binding in a lambda.)
+        const uint32_t series_id = id;
         auto add = [&](std::string_view data, int64_t max_t) {
           if (max_t < min_valid) return;
-          chunk_refs.push_back(ChunkRef{id, chunk_bytes.size(), data.size()});
+          chunk_refs.push_back(ChunkRef{series_id, chunk_bytes.size(), data.size()});
           chunk_bytes.append(data);
           samples_written += XorChunkIterator(data).num_samples();
         };
