@@ -28,15 +28,7 @@
 // A failed check aborts the run with the reason: figures from a server that dropped data are
 // worthless.
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,30 +39,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/common/process.h"
+#include "bench/common/report.h"
+#include "bench/common/servers.h"
 #include "bench/ingest/node_dataset.h"
+#include "bench/ingest/remote_write_sender.h"
 #include "strata/v1/ingest.grpc.pb.h"
-
-extern char** environ;
 
 namespace strata::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
-
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "ingest_bench: %s\n", what.c_str());
-  std::exit(1);
-}
 
 struct Flags {
   std::vector<int64_t> series = {10000, 100000};
@@ -148,276 +135,17 @@ Flags ParseFlags(int argc, char** argv) {
   return f;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server processes.
-
-double CpuSeconds(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t p = stat.rfind(')');
-  if (p == std::string::npos) Fail("cannot read /proc/" + std::to_string(pid) + "/stat");
-  std::istringstream in(stat.substr(p + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  // After the comm field: state is field 3; utime and stime are fields 14 and 15.
-  for (int i = 3; i <= 15 && in >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-uint64_t PeakRssBytes(pid_t pid) {
-  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
-  size_t p = status.find("VmHWM:");
-  if (p == std::string::npos) Fail("no VmHWM for pid " + std::to_string(pid));
-  return std::stoull(status.substr(p + 6)) * 1024;
-}
-
-// Bytes of the regular files under `dir` (apparent sizes; symlinks are not followed).
-uint64_t DirBytes(const std::string& dir) {
-  uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
-  }
-  return total;
-}
-
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const std::string& log_path) : log_(log_path) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-      Fail("cannot start " + args[0]);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Process() { Stop(); }
-
-  pid_t pid() const { return pid_; }
-  std::string Log() const { return ReadFile(log_); }
-  bool Exited() {
-    if (pid_ <= 0) return true;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  // SIGTERM and wait (servers flush on a graceful stop); SIGKILL after `timeout_s`.
-  void Stop(double timeout_s = 120) {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    auto deadline = SteadyClock::now() + std::chrono::duration<double>(timeout_s);
-    while (!Exited()) {
-      if (SteadyClock::now() > deadline) {
-        std::fprintf(stderr, "pid %d did not stop in %.0f s; killing it\n", pid_, timeout_s);
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-};
-
-bool IsEmpty(bool v) { return !v; }
-bool IsEmpty(const std::string& v) { return v.empty(); }
-
-template <typename F>
-auto WaitFor(F f, double timeout_s, const std::string& what) {
-  auto deadline = SteadyClock::now() + std::chrono::duration<double>(timeout_s);
-  for (;;) {
-    auto v = f();
-    if (!IsEmpty(v)) return v;
-    if (SteadyClock::now() > deadline) Fail("timed out waiting for " + what);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
-// A port that was free a moment ago, for VictoriaMetrics which cannot report a port-0 bind.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    Fail("no free port");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-HostPort ParseHostPort(const std::string& s) {
-  size_t colon = s.rfind(':');
-  return {s.substr(0, colon), std::stoi(s.substr(colon + 1))};
-}
-
-int HttpGetStatus(const HostPort& hp, const std::string& path, std::string* body = nullptr,
-                  int timeout_s = 300) {
-  httplib::Client c(hp.host, hp.port);
-  c.set_connection_timeout(2);
-  c.set_read_timeout(timeout_s);
-  auto res = c.Get(path.c_str());
-  if (!res) return 0;
-  if (body) *body = res->body;
-  return res->status;
-}
-
-struct Server {
-  std::unique_ptr<Process> process;
-  HostPort http;
-  std::string grpc;
-  std::string data_dir;
-  std::string name;
-};
-
-Server StartStrata(const Flags& flags, const std::string& dir, const std::string& certs,
-                   const Dataset& d, int64_t hours) {
-  Server s;
-  s.name = "strata";
-  s.data_dir = dir + "/data";
-  const std::string cfg = dir + "/collector.yaml";
-  std::ofstream(cfg) << "log_level: info\n"
-                     << "http_listen: 127.0.0.1:0\n"
-                     << "grpc_listen: 127.0.0.1:0\n"
-                     << "data_dir: " << s.data_dir << "\n"
-                     << "tls:\n"
-                     << "  ca_file: " << certs << "/ca.pem\n"
-                     << "  cert_file: " << certs << "/collector.pem\n"
-                     << "  key_file: " << certs << "/collector-key.pem\n"
-                     << "storage:\n"
-                     << "  fsync: " << flags.strata_fsync << "\n"
-                     << "  retention: " << std::max<int64_t>(72, hours + 24) << "h\n"
-                     << "  max_series: " << d.series * 2 << "\n"
-                     << "ingest:\n"
-                     << "  max_series_per_stream: " << d.series * 2 << "\n"
-                     << "query:\n"
-                     << "  max_series: " << d.series * 2 << "\n";
-  s.process = std::make_unique<Process>(std::vector<std::string>{flags.collector, "--config", cfg},
-                                        dir + "/collector.log");
-  auto addr = [&](const std::string& listener) {
-    std::regex rx("msg=listening component_listener=" + listener + " addr=(\\S+)");
-    return WaitFor(
-        [&]() -> std::string {
-          std::smatch m;
-          std::string log = s.process->Log();
-          if (std::regex_search(log, m, rx)) return m[1];
-          if (s.process->Exited()) Fail("strata-collector exited:\n" + log);
-          return "";
-        },
-        30, "strata-collector to listen (" + listener + ")");
-  };
-  s.http = ParseHostPort(addr("http"));
-  s.grpc = addr("grpc");
-  WaitFor([&] { return HttpGetStatus(s.http, "/-/ready", nullptr, 2) == 200; }, 30, "strata ready");
-  return s;
-}
-
-Server StartVm(const Flags& flags, const std::string& dir) {
-  Server s;
-  s.name = "vm";
-  s.data_dir = dir + "/vmdata";
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    int port = FreePort();
-    s.http = {"127.0.0.1", port};
-    s.process = std::make_unique<Process>(
-        std::vector<std::string>{flags.vm, "-storageDataPath=" + s.data_dir,
-                                 "-httpListenAddr=127.0.0.1:" + std::to_string(port),
-                                 "-retentionPeriod=100y"},
-        dir + "/vm.log");
-    bool up = false;
-    auto deadline = SteadyClock::now() + std::chrono::seconds(30);
-    while (SteadyClock::now() < deadline && !s.process->Exited()) {
-      if (HttpGetStatus(s.http, "/health", nullptr, 2) == 200) {
-        up = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (up) return s;
-    s.process->Stop();  // most likely lost the port race; try another port
-  }
-  Fail("victoria-metrics did not start; log:\n" + ReadFile(dir + "/vm.log"));
+StrataServerOptions StrataOptions(const Flags& flags, const std::string& certs, const Dataset& d,
+                                  int64_t hours) {
+  return {.collector = flags.collector,
+          .certs_dir = certs,
+          .fsync = flags.strata_fsync,
+          .retention_hours = std::max<int64_t>(72, hours + 24),
+          .max_series = d.series * 2};
 }
 
 // ---------------------------------------------------------------------------------------------
 // Senders.
-
-struct SendResult {
-  double seconds = 0;
-  uint64_t accepted_samples = 0;  // HTTP 2xx requests' samples, or samples_accepted of acks
-  uint64_t failures = 0;
-  std::string first_failure;
-};
-
-SendResult SendRemoteWrite(const Dataset& d, const HostPort& hp) {
-  SendResult r;
-  std::mutex mu;
-  std::vector<std::thread> threads;
-  const auto start = SteadyClock::now();
-  for (const Shard& shard : d.shards) {
-    threads.emplace_back([&, &shard = shard] {
-      httplib::Client c(hp.host, hp.port);
-      c.set_keep_alive(true);
-      c.set_read_timeout(120);
-      c.set_write_timeout(120);
-      httplib::Headers headers = {{"Content-Encoding", "snappy"},
-                                  {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
-      uint64_t ok = 0, failed = 0;
-      std::string why;
-      for (size_t i = 0; i < shard.remote_write.size(); ++i) {
-        const std::string& body = shard.remote_write[i];
-        auto res =
-            c.Post("/api/v1/write", headers, body.data(), body.size(), "application/x-protobuf");
-        if (res && res->status >= 200 && res->status < 300) {
-          ok += shard.remote_write_samples[i];
-        } else {
-          if (failed++ == 0) {
-            why = res ? "HTTP " + std::to_string(res->status) + ": " + res->body
-                      : "transport error " + httplib::to_string(res.error());
-          }
-        }
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      r.accepted_samples += ok;
-      r.failures += failed;
-      if (r.first_failure.empty()) r.first_failure = why;
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  r.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  return r;
-}
 
 SendResult SendGrpc(const Dataset& d, const std::string& addr, const std::string& certs) {
   grpc::SslCredentialsOptions ssl;
@@ -507,20 +235,6 @@ SendResult SendGrpc(const Dataset& d, const std::string& addr, const std::string
 // ---------------------------------------------------------------------------------------------
 // Checks against the input.
 
-std::string UrlEncode(const std::string& s) {
-  std::string out;
-  char buf[4];
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      std::snprintf(buf, sizeof(buf), "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 std::string Query(const HostPort& hp, const std::string& expr, int64_t time_ms) {
   char t[32];
   std::snprintf(t, sizeof(t), "%.3f", static_cast<double>(time_ms) / 1000);
@@ -534,19 +248,6 @@ size_t CountOccurrences(const std::string& s, const std::string& what) {
   size_t n = 0;
   for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + what.size())) ++n;
   return n;
-}
-
-// A sum of every line of the text exposition whose series starts with `prefix`.
-double MetricSum(const HostPort& hp, const std::string& prefix) {
-  std::string body;
-  if (HttpGetStatus(hp, "/metrics", &body) != 200) Fail("cannot read /metrics");
-  double sum = 0;
-  std::istringstream in(body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(prefix, 0) == 0)
-      sum += std::strtod(line.substr(line.rfind(' ')).c_str(), nullptr);
-  }
-  return sum;
 }
 
 // Returns "" when every check passes, else what failed.
@@ -612,8 +313,8 @@ struct RunFigures {
 RunFigures RunOnce(const Flags& flags, const std::string& system, const Dataset& d, int64_t hours,
                    const std::string& run_dir, const std::string& certs) {
   fs::create_directories(run_dir);
-  Server s =
-      system == "vm" ? StartVm(flags, run_dir) : StartStrata(flags, run_dir, certs, d, hours);
+  Server s = system == "vm" ? StartVm(flags.vm, run_dir)
+                            : StartStrata(StrataOptions(flags, certs, d, hours), run_dir);
   const pid_t pid = s.process->pid();
   const double cpu0 = CpuSeconds(pid);
   SendResult r = system == "strata-grpc" ? SendGrpc(d, s.grpc, certs) : SendRemoteWrite(d, s.http);
@@ -657,27 +358,8 @@ RunFigures RunOnce(const Flags& flags, const std::string& system, const Dataset&
   return f;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string Loadavg() {
-  std::string s = ReadFile("/proc/loadavg");
-  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
-}
-
 void PrintMachine(const Flags& flags) {
-  std::string cpuinfo = ReadFile("/proc/cpuinfo"), model = "?";
-  size_t p = cpuinfo.find("model name");
-  if (p != std::string::npos) {
-    size_t c = cpuinfo.find(':', p);
-    model = cpuinfo.substr(c + 2, cpuinfo.find('\n', c) - c - 2);
-  }
-  std::string mem = ReadFile("/proc/meminfo");
-  std::printf("machine: nproc=%ld, cpu=%s, %s", sysconf(_SC_NPROCESSORS_ONLN), model.c_str(),
-              mem.substr(0, mem.find('\n') + 1).c_str());
+  std::printf("%s", MachineLine().c_str());
   std::printf("load average (1/5/15 min) at start: %s\n", Loadavg().c_str());
   std::printf("peer: %s; strata fsync=%s; %d connections; %d samples/request; %d repeats\n\n",
               flags.vm.c_str(), flags.strata_fsync.c_str(), flags.connections,
@@ -765,28 +447,10 @@ void PrintTable(const Flags& flags, const Dataset& d, int64_t hours,
   std::fflush(stdout);
 }
 
-// The bench's own temp dir: created by mkdtemp, and only that exact path is ever removed.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent) {
-    std::string tmpl = parent + "/strata-ingest-bench-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) Fail("mkdtemp in " + parent + " failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (path_.find("/strata-ingest-bench-") != std::string::npos) fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 int Main(int argc, char** argv) {
   Flags flags = ParseFlags(argc, argv);
   PrintMachine(flags);
-  TempDir tmp(flags.tmp_dir);
+  TempDir tmp(flags.tmp_dir, "strata-ingest-bench");
   const std::string certs = tmp.path() + "/certs";
   const bool grpc_wanted =
       std::find(flags.systems.begin(), flags.systems.end(), "strata-grpc") != flags.systems.end();
