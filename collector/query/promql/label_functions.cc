@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collector/query/promql/eval_helpers.h"
+#include "collector/query/promql/regex_error.h"
 
 namespace strata::collector::promql {
 namespace {
@@ -31,48 +32,6 @@ bool ValidUtf8LabelName(std::string_view s) {
     i += len;
   }
   return true;
-}
-
-std::string RegexError(const RE2& re) {
-  std::string_view code;
-  switch (re.error_code()) {
-    case RE2::ErrorBadEscape:
-      code = "invalid escape sequence";
-      break;
-    case RE2::ErrorBadCharClass:
-      code = "invalid character class";
-      break;
-    case RE2::ErrorBadCharRange:
-      code = "invalid character class range";
-      break;
-    case RE2::ErrorMissingBracket:
-      code = "missing closing ]";
-      break;
-    case RE2::ErrorMissingParen:
-      code = "missing closing )";
-      break;
-    case RE2::ErrorUnexpectedParen:
-      code = "unexpected )";
-      break;
-    case RE2::ErrorTrailingBackslash:
-      code = "trailing backslash at end of expression";
-      break;
-    case RE2::ErrorRepeatArgument:
-      code = "missing argument to repetition operator";
-      break;
-    case RE2::ErrorRepeatSize:
-      code = "invalid repeat count";
-      break;
-    case RE2::ErrorRepeatOp:
-      code = "invalid nested repetition operator";
-      break;
-    case RE2::ErrorBadPerlOp:
-      code = "invalid or unsupported Perl syntax";
-      break;
-    default:
-      return "error parsing regexp: " + re.error();
-  }
-  return "error parsing regexp: " + std::string(code) + ": `" + re.error_arg() + "`";
 }
 
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -158,7 +117,7 @@ Vector LabelReplace(Vector vector, const std::string& dst, const std::string& re
   options.set_dot_nl(true);
   const RE2 re("^(?:" + regex + ")$", options);
   if (!re.ok()) {
-    ThrowExecution("invalid regular expression in label_replace(): " + RegexError(re));
+    ThrowExecution("invalid regular expression in label_replace(): " + GoRegexError(re));
   }
   if (!ValidUtf8LabelName(dst)) {
     ThrowExecution("invalid destination label name in label_replace(): " + dst);
