@@ -102,6 +102,24 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
   std::vector<WalChunk> chunks;
   std::vector<WalColumns> columns;
   AppendResult ignored;
+  // Applies the samples `feed(add)` passes to add() to series `id` under its shard lock, as the
+  // live path would have. False (counted) when the series is unknown.
+  auto apply = [&](uint32_t id, auto&& feed) -> bool {
+    Shard& shard = shards_[ShardOfId(id)];
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.by_id.find(id);
+    if (it == shard.by_id.end()) {
+      replay_unknown_refs_.Inc();
+      return false;
+    }
+    const uint64_t accepted_before = ignored.accepted;
+    feed([&](const common::Sample& sample) {
+      AppendOne(*it->second, sample, ignored);
+      ++*applied;
+    });
+    num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
+    return true;
+  };
   WalReader reader(dir);
   absl::Status s = reader.Replay([&](RecordType type, std::string_view payload) -> absl::Status {
     switch (type) {
@@ -115,44 +133,25 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
       case RecordType::kSamples: {
         if (absl::Status d = DecodeSamples(payload, &samples); !d.ok()) return d;
         for (const WalSample& ws : samples) {
-          uint32_t id = static_cast<uint32_t>(ws.ref);
-          Shard& shard = shards_[ShardOfId(id)];
-          absl::MutexLock lock(&shard.mu);
-          auto it = shard.by_id.find(id);
-          if (it == shard.by_id.end()) {
-            replay_unknown_refs_.Inc();
-            continue;
-          }
-          const uint64_t accepted_before = ignored.accepted;
-          AppendOne(*it->second, common::Sample{ws.timestamp_ms, ws.value}, ignored);
-          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
-          ++*applied;
+          apply(static_cast<uint32_t>(ws.ref), [&](auto&& add) {
+            add(common::Sample{ws.timestamp_ms, ws.value});
+          });
         }
         return absl::OkStatus();
       }
       case RecordType::kColumns: {
         if (absl::Status d = DecodeColumns(payload, &columns); !d.ok()) return d;
         for (const WalColumns& wc : columns) {
-          const uint32_t id = static_cast<uint32_t>(wc.ref);
-          Shard& shard = shards_[ShardOfId(id)];
-          absl::MutexLock lock(&shard.mu);
-          auto it = shard.by_id.find(id);
-          if (it == shard.by_id.end()) {
-            replay_unknown_refs_.Inc();
-            continue;
-          }
-          const uint64_t accepted_before = ignored.accepted;
+          const auto id = static_cast<uint32_t>(wc.ref);
           BlockChunkIterator chunk(
               wc.num_samples,
               std::span(reinterpret_cast<const uint8_t*>(wc.timestamps.data()),
                         wc.timestamps.size()),
               std::span(reinterpret_cast<const uint8_t*>(wc.values.data()), wc.values.size()));
-          while (chunk.Next()) {
-            AppendOne(*it->second, common::Sample{chunk.t(), chunk.v()}, ignored);
-            ++*applied;
-          }
-          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
-          if (chunk.error()) {
+          const bool known = apply(id, [&](auto&& add) {
+            while (chunk.Next()) add(common::Sample{chunk.t(), chunk.v()});
+          });
+          if (known && chunk.error()) {
             return absl::DataLossError(
                 absl::StrCat("undecodable columns of series ", id, " in ", dir));
           }
@@ -162,22 +161,12 @@ absl::Status Head::ReplayDir(const std::string& dir, ReplayResult* result, uint6
       case RecordType::kChunks: {
         if (absl::Status d = DecodeChunks(payload, &chunks); !d.ok()) return d;
         for (const WalChunk& wc : chunks) {
-          const uint32_t id = static_cast<uint32_t>(wc.ref);
-          Shard& shard = shards_[ShardOfId(id)];
-          absl::MutexLock lock(&shard.mu);
-          auto it = shard.by_id.find(id);
-          if (it == shard.by_id.end()) {
-            replay_unknown_refs_.Inc();
-            continue;
-          }
-          const uint64_t accepted_before = ignored.accepted;
+          const auto id = static_cast<uint32_t>(wc.ref);
           XorChunkIterator chunk(wc.data);
-          while (chunk.Next()) {
-            AppendOne(*it->second, common::Sample{chunk.t(), chunk.v()}, ignored);
-            ++*applied;
-          }
-          num_samples_.fetch_add(ignored.accepted - accepted_before, std::memory_order_relaxed);
-          if (chunk.error()) {
+          const bool known = apply(id, [&](auto&& add) {
+            while (chunk.Next()) add(common::Sample{chunk.t(), chunk.v()});
+          });
+          if (known && chunk.error()) {
             return absl::DataLossError(
                 absl::StrCat("undecodable chunk of series ", id, " in ", dir));
           }
