@@ -157,8 +157,34 @@ void AppendSubquerySuffix(const Subquery& sq, std::string& out) {
   AppendAtAndOffset(sq.at, sq.offset_ms, out);
 }
 
+void AppendNumber(double value, std::string& out);
+
+// The left operand of `^`. A signed number there would read back as a unary operator applied
+// to the whole power (unary minus binds looser than `^`), so `+Inf` prints as `Inf` and a
+// negative number keeps its sign inside parentheses.
+void PrintPowerBase(const Expr& lhs, std::string& out) {
+  if (lhs.kind == ExprKind::kNumberLiteral) {
+    const double value = lhs.As<NumberLiteral>().value;
+    if (std::isinf(value) && value > 0) {
+      out += "Inf";
+      return;
+    }
+    if (std::signbit(value) && !std::isnan(value)) {
+      out.push_back('(');
+      AppendNumber(value, out);
+      out.push_back(')');
+      return;
+    }
+  }
+  Print(lhs, out);
+}
+
 void PrintBinary(const Binary& b, std::string& out) {
-  Print(*b.lhs, out);
+  if (b.op == BinaryOp::kPow) {
+    PrintPowerBase(*b.lhs, out);
+  } else {
+    Print(*b.lhs, out);
+  }
   out.push_back(' ');
   out += BinaryOpString(b.op);
   if (b.return_bool) out += " bool";

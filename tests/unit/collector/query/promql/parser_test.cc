@@ -1156,6 +1156,19 @@ INSTANTIATE_TEST_SUITE_P(
                       "absent_over_time(nonexistent{job=\"x\"}[1h])", "clamp(foo, 0, 1)",
                       "sort_by_label(foo, \"a\", \"b\")", "time() - timestamp(up)"));
 
+// Inputs the fuzzer found: each parses, and its printed form parses back to the same string.
+class FuzzRegressionTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FuzzRegressionTest, PrintedFormIsAFixedPoint) {
+  const std::string printed = Canon(GetParam());
+  EXPECT_EQ(Canon(printed), printed) << GetParam();
+  EXPECT_EQ(MustParse(printed)->Type(), MustParse(GetParam())->Type());
+}
+
+INSTANTIATE_TEST_SUITE_P(Found, FuzzRegressionTest,
+                         ::testing::Values("-inf^ D3 ^ 2 * 4 % 3 atan2 1", "Inf ^ 2",
+                                           "+Inf ^ -Inf ^ 2", "-Inf ^ 2 * 3"));
+
 TEST(PromqlParserTest, SelfContainedPositions) {
   ExprPtr e = MustParse(" +some_metric");
   EXPECT_EQ(e->pos.start, 1u);
