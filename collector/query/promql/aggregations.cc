@@ -18,13 +18,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Running state of one group.
-struct Group {
+struct Group : AggregateAccumulator {
   common::Labels labels;
-  double value = 0;  // sum / min / max / Welford M2
-  double kahan_c = 0;
-  double mean = 0;
-  double count = 0;
-  bool incremental_mean = false;
   std::vector<double> values;   // quantile
   std::vector<size_t> members;  // topk/bottomk/limitk/limit_ratio: input indexes
 };
@@ -55,6 +50,94 @@ double RatioOffset(const common::Labels& labels) {
 }
 
 }  // namespace
+
+bool IsAccumulatorOp(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void AggregateAccumulator::First(AggregateOp op, double f) {
+  count = 1;
+  value = (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) ? 0 : f;
+  mean = f;
+  kahan_c = 0;
+  incremental_mean = false;
+}
+
+void AggregateAccumulator::Add(AggregateOp op, double f) {
+  count += 1;
+  switch (op) {
+    case AggregateOp::kSum:
+      std::tie(value, kahan_c) = KahanSumInc(f, value, kahan_c);
+      return;
+    case AggregateOp::kAvg: {
+      if (!incremental_mean) {
+        auto [nv, nc] = KahanSumInc(f, value, kahan_c);
+        if (!std::isinf(nv)) {
+          value = nv;
+          kahan_c = nc;
+          return;
+        }
+        // The sum would overflow: continue with an incremental mean.
+        incremental_mean = true;
+        mean = value / (count - 1);
+        kahan_c /= count - 1;
+      }
+      if (std::isinf(mean)) {
+        if (std::isinf(f) && (mean > 0) == (f > 0)) return;
+        if (!std::isinf(f) && !std::isnan(f)) return;
+      }
+      const double current = mean + kahan_c;
+      std::tie(mean, kahan_c) = KahanSumInc(f / count - current / count, mean, kahan_c);
+      return;
+    }
+    case AggregateOp::kMin:
+      if (value > f || std::isnan(value)) value = f;
+      return;
+    case AggregateOp::kMax:
+      if (value < f || std::isnan(value)) value = f;
+      return;
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: {
+      const double delta = f - mean;
+      mean += delta / count;
+      value += delta * (f - mean);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+double AggregateAccumulator::Result(AggregateOp op) const {
+  switch (op) {
+    case AggregateOp::kSum:
+      return value + kahan_c;
+    case AggregateOp::kAvg:
+      return incremental_mean ? mean + kahan_c : (value + kahan_c) / count;
+    case AggregateOp::kCount:
+      return count;
+    case AggregateOp::kGroup:
+      return 1;
+    case AggregateOp::kStdvar:
+      return value / count;
+    case AggregateOp::kStddev:
+      return std::sqrt(value / count);
+    default:  // min, max
+      return value;
+  }
+}
 
 Vector EvalAggregation(const Aggregate& node, Vector input, double param,
                        const std::string& label) {
@@ -95,10 +178,7 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
       } else {
         g.labels = GroupingLabels(e.metric, node.grouping, !node.without, true);
       }
-      g.count = 1;
-      g.value = f;
-      g.mean = f;
-      if (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) g.value = 0;
+      g.First(op, f);
       if (op == AggregateOp::kQuantile) g.values.push_back(f);
       if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk || op == AggregateOp::kLimitk) {
         g.members.push_back(i);
@@ -113,46 +193,12 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
       continue;
     }
     Group& g = groups[it->second];
+    if (IsAccumulatorOp(op)) {
+      g.Add(op, f);
+      continue;
+    }
     g.count += 1;
     switch (op) {
-      case AggregateOp::kSum:
-        std::tie(g.value, g.kahan_c) = KahanSumInc(f, g.value, g.kahan_c);
-        break;
-      case AggregateOp::kAvg: {
-        if (!g.incremental_mean) {
-          auto [nv, nc] = KahanSumInc(f, g.value, g.kahan_c);
-          if (!std::isinf(nv)) {
-            g.value = nv;
-            g.kahan_c = nc;
-            break;
-          }
-          // The sum would overflow: continue with an incremental mean.
-          g.incremental_mean = true;
-          g.mean = g.value / (g.count - 1);
-          g.kahan_c /= g.count - 1;
-        }
-        if (std::isinf(g.mean)) {
-          if (std::isinf(f) && (g.mean > 0) == (f > 0)) break;
-          if (!std::isinf(f) && !std::isnan(f)) break;
-        }
-        const double current = g.mean + g.kahan_c;
-        std::tie(g.mean, g.kahan_c) =
-            KahanSumInc(f / g.count - current / g.count, g.mean, g.kahan_c);
-        break;
-      }
-      case AggregateOp::kMin:
-        if (g.value > f || std::isnan(g.value)) g.value = f;
-        break;
-      case AggregateOp::kMax:
-        if (g.value < f || std::isnan(g.value)) g.value = f;
-        break;
-      case AggregateOp::kStddev:
-      case AggregateOp::kStdvar: {
-        const double delta = f - g.mean;
-        g.mean += delta / g.count;
-        g.value += delta * (f - g.mean);
-        break;
-      }
       case AggregateOp::kQuantile:
         g.values.push_back(f);
         break;
@@ -168,9 +214,7 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
         }
         break;
       }
-      case AggregateOp::kCount:
-      case AggregateOp::kGroup:
-      case AggregateOp::kCountValues:
+      default:  // count_values counts only; the accumulator ops were handled above
         break;
     }
   }
@@ -178,31 +222,13 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
   Vector out;
   out.reserve(groups.size());
   for (Group& g : groups) {
+    if (IsAccumulatorOp(op)) {
+      out.push_back({std::move(g.labels), g.Result(op), 0});
+      continue;
+    }
     switch (op) {
-      case AggregateOp::kSum:
-        out.push_back({std::move(g.labels), g.value + g.kahan_c, 0});
-        break;
-      case AggregateOp::kAvg:
-        out.push_back({std::move(g.labels),
-                       g.incremental_mean ? g.mean + g.kahan_c : (g.value + g.kahan_c) / g.count,
-                       0});
-        break;
-      case AggregateOp::kCount:
       case AggregateOp::kCountValues:
         out.push_back({std::move(g.labels), g.count, 0});
-        break;
-      case AggregateOp::kGroup:
-        out.push_back({std::move(g.labels), 1, 0});
-        break;
-      case AggregateOp::kMin:
-      case AggregateOp::kMax:
-        out.push_back({std::move(g.labels), g.value, 0});
-        break;
-      case AggregateOp::kStdvar:
-        out.push_back({std::move(g.labels), g.value / g.count, 0});
-        break;
-      case AggregateOp::kStddev:
-        out.push_back({std::move(g.labels), std::sqrt(g.value / g.count), 0});
         break;
       case AggregateOp::kQuantile:
         out.push_back({std::move(g.labels), Quantile(param, g.values), 0});
@@ -223,6 +249,8 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
       }
       case AggregateOp::kLimitRatio:
         for (size_t m : g.members) out.push_back(input[m]);
+        break;
+      default:
         break;
     }
   }

@@ -19,6 +19,24 @@
 
 namespace strata::collector::promql {
 
+// sum, avg, count, group, min, max, stddev and stdvar: operators that fold a group's values into
+// one number with AggregateAccumulator.
+bool IsAccumulatorOp(AggregateOp op);
+
+// The running state of one group of an accumulator operator, fed the group's values in input
+// order: First() with the first, Add() with each further one.
+struct AggregateAccumulator {
+  double value = 0;  // sum / min / max / Welford M2
+  double kahan_c = 0;
+  double mean = 0;
+  double count = 0;
+  bool incremental_mean = false;
+
+  void First(AggregateOp op, double f);
+  void Add(AggregateOp op, double f);
+  double Result(AggregateOp op) const;
+};
+
 // `param` is the scalar parameter (k, phi or ratio; ignored otherwise), `label` the label name of
 // count_values. Throws EvalError for an invalid count_values label or a NaN k.
 Vector EvalAggregation(const Aggregate& node, Vector input, double param, const std::string& label);

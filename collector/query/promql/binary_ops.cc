@@ -11,12 +11,6 @@
 namespace strata::collector::promql {
 namespace {
 
-bool DropsName(BinaryOp op) { return !IsComparisonOp(op) && !IsSetOp(op); }
-
-std::string Signature(const common::Labels& labels, const VectorMatching& m) {
-  return GroupingKey(labels, m.matching_labels, m.on, /*drop_name=*/true);
-}
-
 Vector SetOp(BinaryOp op, const VectorMatching& m, Vector lhs, Vector rhs) {
   Vector out;
   switch (op) {
@@ -53,10 +47,20 @@ Vector SetOp(BinaryOp op, const VectorMatching& m, Vector lhs, Vector rhs) {
   }
 }
 
+}  // namespace
+
+bool DropsMetricName(BinaryOp op, bool return_bool) {
+  return return_bool || (!IsComparisonOp(op) && !IsSetOp(op));
+}
+
+std::string Signature(const common::Labels& labels, const VectorMatching& m) {
+  return GroupingKey(labels, m.matching_labels, m.on, /*drop_name=*/true);
+}
+
 common::Labels ResultMetric(const common::Labels& lhs, const common::Labels& rhs, BinaryOp op,
                             const VectorMatching& m, bool return_bool) {
   common::LabelsBuilder b(lhs);
-  if (DropsName(op) || return_bool) b.Del(common::kMetricNameLabel);
+  if (DropsMetricName(op, return_bool)) b.Del(common::kMetricNameLabel);
   if (m.card == VectorMatching::Cardinality::kOneToOne) {
     if (m.on) {
       for (const common::Label& l : lhs) {
@@ -79,8 +83,6 @@ common::Labels ResultMetric(const common::Labels& lhs, const common::Labels& rhs
   }
   return b.Build();
 }
-
-}  // namespace
 
 std::pair<double, bool> ElementBinaryOp(BinaryOp op, double l, double r) {
   switch (op) {
@@ -140,7 +142,7 @@ Vector VectorScalarBinaryOp(BinaryOp op, Vector vector, double scalar, bool scal
     }
     if (!keep) continue;
     e.v = v;
-    if (DropsName(op) || return_bool) e.metric = DropMetricName(e.metric);
+    if (DropsMetricName(op, return_bool)) e.metric = DropMetricName(e.metric);
     out.push_back(std::move(e));
   }
   return out;

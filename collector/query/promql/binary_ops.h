@@ -9,12 +9,25 @@
 //     Prometheus' messages when a side has duplicates;
 //   - and/or/unless are many-to-many set operations on the matching labels.
 
+#include <string>
 #include <utility>
 
 #include "collector/query/promql/ast.h"
 #include "collector/query/promql/value.h"
 
 namespace strata::collector::promql {
+
+// Whether the vector result of op loses __name__: arithmetic, and comparisons with `bool`.
+bool DropsMetricName(BinaryOp op, bool return_bool);
+
+// The matching key of a series: the values of the on(...) labels, or of all labels except the
+// ignoring(...) ones and __name__.
+std::string Signature(const common::Labels& labels, const VectorMatching& m);
+
+// The labels of the result of lhs op rhs for vector/vector operations (name dropping, on/ignoring
+// for one-to-one, group_left/group_right's included labels).
+common::Labels ResultMetric(const common::Labels& lhs, const common::Labels& rhs, BinaryOp op,
+                            const VectorMatching& m, bool return_bool);
 
 // The arithmetic or comparison result of l op r, and whether a filtering comparison keeps it.
 std::pair<double, bool> ElementBinaryOp(BinaryOp op, double l, double r);

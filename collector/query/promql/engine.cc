@@ -9,6 +9,7 @@
 #include "collector/query/promql/eval_helpers.h"
 #include "collector/query/promql/evaluator.h"
 #include "collector/query/promql/parser.h"
+#include "collector/query/promql/step_evaluator.h"
 
 namespace strata::collector::promql {
 namespace {
@@ -31,6 +32,9 @@ absl::StatusOr<QueryResult> Guarded(Fn&& fn) {
     return absl::InternalError(e.what());
   }
 }
+
+// Range queries with more steps than this (the HTTP API allows 11,000) evaluate step by step.
+constexpr uint64_t kMaxStepsForStepEvaluation = 1'000'000;
 
 }  // namespace
 
@@ -110,6 +114,25 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(std::string_view query, int64_t s
   return Guarded([&]() -> absl::StatusOr<QueryResult> {
     Evaluator ev(storage_, options_, clock, deadline, start_ms, end_ms, step_ms);
     ev.Prepare(**root, start_ms, end_ms);
+    const auto by_labels = [](const Series& a, const Series& b) { return a.metric < b.metric; };
+    // The steps are start, start + step, ... up to end (computed without overflow).
+    const uint64_t steps = (static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) /
+                               static_cast<uint64_t>(step_ms) +
+                           1;
+    if (options_.step_evaluation && steps <= kMaxStepsForStepEvaluation) {
+      const StepGrid grid{start_ms, step_ms, static_cast<size_t>(steps)};
+      ev.SetStepGrid(grid);
+      if (StepEvaluator(ev, grid).Precompute(**root)) {
+        int64_t total = 0;
+        Matrix matrix = StepValueToMatrix(ev.TakePrecomputed(**root), grid, &total);
+        ev.CheckSamples(total);
+        std::sort(matrix.begin(), matrix.end(), by_labels);
+        ev.CheckDeadline();
+        QueryResult result;
+        result.value = std::move(matrix);
+        return result;
+      }
+    }
     std::unordered_map<std::string, size_t> index;
     Matrix matrix;
     int64_t total = 0;
@@ -131,8 +154,7 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(std::string_view query, int64_t s
       ev.CheckSamples(total);
       if (end_ms - t < step_ms) break;  // no overflow past end
     }
-    std::sort(matrix.begin(), matrix.end(),
-              [](const Series& a, const Series& b) { return a.metric < b.metric; });
+    std::sort(matrix.begin(), matrix.end(), by_labels);
     QueryResult result;
     result.value = std::move(matrix);
     return result;

@@ -44,6 +44,10 @@ struct EngineOptions {
   int64_t default_evaluation_interval_ms = 60 * 1000;
   // Measures the timeout (MonotonicMs); null means the system clock.
   const common::Clock* clock = nullptr;
+  // Range queries evaluate the subtrees that have whole-grid kernels in one pass over all steps
+  // (step_evaluator.h). Off, every step is evaluated on its own; the results are the same, which
+  // the engine's tests check by running both.
+  bool step_evaluation = true;
 };
 
 enum class ErrorType { kBadData, kExecution, kTimeout, kCanceled };

@@ -5,12 +5,15 @@
 // Neumaier-compensated (Kahan) summation as Prometheus uses it for sum, avg and regressions.
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "collector/query/promql/ast.h"
 #include "collector/query/promql/value.h"
 #include "common/model/labels.h"
 
@@ -41,6 +44,22 @@ inline std::pair<double, double> KahanSumInc(double inc, double sum, double c) {
     c += (inc - t) + sum;
   }
   return {t, c};
+}
+
+// a - b, saturating at the int64 limits (times shifted by huge offsets).
+inline int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b > 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+  }
+  return r;
+}
+
+// `e` without enclosing parentheses.
+inline const Expr& Unparen(const Expr& e) {
+  const Expr* cur = &e;
+  while (const Paren* p = cur->Cast<Paren>()) cur = p->expr.get();
+  return *cur;
 }
 
 inline common::Labels DropMetricName(const common::Labels& labels) {

@@ -20,12 +20,6 @@
 namespace strata::collector::promql {
 namespace {
 
-const Expr& Unparen(const Expr& e) {
-  const Expr* cur = &e;
-  while (const Paren* p = cur->Cast<Paren>()) cur = p->expr.get();
-  return *cur;
-}
-
 // Smallest multiple of `step` strictly greater than `t` (floor division for negatives).
 int64_t FirstMultipleAfter(int64_t t, int64_t step) {
   int64_t q = t / step;
@@ -37,14 +31,6 @@ int64_t LastMultipleAtOrBefore(int64_t t, int64_t step) {
   int64_t q = t / step;
   if (t % step != 0 && t < 0) --q;
   return q * step;
-}
-
-int64_t SatSub(int64_t a, int64_t b) {
-  int64_t r;
-  if (__builtin_sub_overflow(a, b, &r)) {
-    return b > 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
-  }
-  return r;
 }
 
 // Equality matchers of a selector as labels, for absent(): a name matched twice is left out.
@@ -195,7 +181,33 @@ void Evaluator::Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, boo
   CheckSamples(total);
 }
 
+const std::vector<Evaluator::LoadedSeries>* Evaluator::LoadedFor(const VectorSelector& vs) const {
+  auto it = selectors_.find(&vs);
+  return it == selectors_.end() ? nullptr : &it->second;
+}
+
+void Evaluator::StorePrecomputed(const Expr& expr, StepValue value) {
+  precomputed_[&expr] = std::move(value);
+}
+
+const StepValue* Evaluator::FindPrecomputed(const Expr& expr) const {
+  auto it = precomputed_.find(&expr);
+  return it == precomputed_.end() ? nullptr : &it->second;
+}
+
+StepValue Evaluator::TakePrecomputed(const Expr& expr) {
+  auto node = precomputed_.extract(&expr);
+  return node.empty() ? StepValue{} : std::move(node.mapped());
+}
+
 Value Evaluator::Eval(const Expr& expr, int64_t t) {
+  if (!precomputed_.empty()) {
+    size_t step = 0;
+    if (const StepValue* value = FindPrecomputed(expr);
+        value != nullptr && grid_.IndexOf(t, &step)) {
+      return Materialize(*value, step, t);
+    }
+  }
   switch (expr.kind) {
     case ExprKind::kNumberLiteral:
       return Scalar{expr.As<NumberLiteral>().value};

@@ -24,6 +24,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "collector/query/promql/ast.h"
 #include "collector/query/promql/engine.h"
+#include "collector/query/promql/step_value.h"
 #include "collector/query/promql/value.h"
 #include "collector/storage/storage.h"
 
@@ -65,11 +66,26 @@ class Evaluator {
   // Throws the too-many-samples error when `n` samples exceed the limit.
   void CheckSamples(int64_t n) const;
 
- private:
+  // What Prepare() loaded for a selector (staleness markers dropped for range selectors).
   struct LoadedSeries {
     common::Labels metric;
     std::vector<Point> points;
   };
+  // Null when Prepare() loaded nothing for `vs`.
+  const std::vector<LoadedSeries>* LoadedFor(const VectorSelector& vs) const;
+  // The evaluation time after applying @ and offset.
+  int64_t EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_t t) const;
+  int64_t lookback_delta_ms() const { return options_.lookback_delta_ms; }
+
+  // Whole-grid values of subtrees (StepEvaluator): once stored, Eval() of that subtree at a time
+  // on `grid` reads the stored value instead of evaluating it.
+  void SetStepGrid(const StepGrid& grid) { grid_ = grid; }
+  void StorePrecomputed(const Expr& expr, StepValue value);
+  // Null when `expr` has no stored value.
+  const StepValue* FindPrecomputed(const Expr& expr) const;
+  StepValue TakePrecomputed(const Expr& expr);
+
+ private:
   struct SubqueryGrid {
     int64_t step_ms = 0;
     int64_t first_ms = 0;  // first aligned step
@@ -80,9 +96,6 @@ class Evaluator {
 
   void Walk(const Expr& expr, int64_t lo, int64_t hi, int depth);
   void Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale);
-  // The evaluation time after applying @ and offset.
-  int64_t EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_t t) const;
-
   Vector EvalSelector(const VectorSelector& vs, int64_t t);
   Value EvalUnary(const Unary& u, int64_t t);
   Value EvalBinary(const Binary& b, int64_t t);
@@ -101,6 +114,8 @@ class Evaluator {
 
   absl::flat_hash_map<const VectorSelector*, std::vector<LoadedSeries>> selectors_;
   absl::flat_hash_map<const Subquery*, SubqueryGrid> subqueries_;
+  StepGrid grid_;
+  absl::flat_hash_map<const Expr*, StepValue> precomputed_;
 };
 
 }  // namespace strata::collector::promql

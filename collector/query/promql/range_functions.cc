@@ -38,7 +38,7 @@ constexpr std::array<std::string_view, 22> kRangeFunctions = {"rate",
 
 // rate/increase/delta: the difference over the window, corrected for counter resets, and
 // extrapolated towards the window's ends as Prometheus does (see the header).
-bool ExtrapolatedRate(const RangeArg& arg, std::span<const Point> pts, bool is_counter,
+bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool is_counter,
                       bool is_rate, double& result) {
   if (pts.size() < 2) return false;
   result = pts.back().v - pts.front().v;
@@ -49,8 +49,8 @@ bool ExtrapolatedRate(const RangeArg& arg, std::span<const Point> pts, bool is_c
       last = p.v;
     }
   }
-  const double duration_to_start = static_cast<double>(pts.front().t - arg.range_start_ms) / 1000.0;
-  const double duration_to_end = static_cast<double>(arg.range_end_ms - pts.back().t) / 1000.0;
+  const double duration_to_start = static_cast<double>(pts.front().t - arg.start_ms) / 1000.0;
+  const double duration_to_end = static_cast<double>(arg.end_ms - pts.back().t) / 1000.0;
   const double sampled = static_cast<double>(pts.back().t - pts.front().t) / 1000.0;
   const double avg_between = sampled / static_cast<double>(pts.size() - 1);
   const double threshold = avg_between * 1.1;
@@ -175,91 +175,133 @@ bool IsRangeFunction(std::string_view name) {
   return std::find(kRangeFunctions.begin(), kRangeFunctions.end(), name) != kRangeFunctions.end();
 }
 
-Vector EvalRangeFunction(std::string_view name, const RangeArg& arg,
-                         std::span<const double> scalars, int64_t t_ms) {
-  Vector out;
-  out.reserve(arg.series.size());
-  if (name == "double_exponential_smoothing") {
-    const double sf = scalars.size() > 0 ? scalars[0] : kNaN;
-    const double tf = scalars.size() > 1 ? scalars[1] : kNaN;
-    if (!(sf > 0 && sf < 1)) {
-      ThrowExecution("invalid smoothing factor. Expected: 0 < sf < 1, got: " +
-                     FormatFloatPlain(sf));
-    }
-    if (!(tf > 0 && tf < 1)) {
-      ThrowExecution("invalid trend factor. Expected: 0 < tf < 1, got: " + FormatFloatPlain(tf));
-    }
+RangeFn RangeFnByName(std::string_view name) {
+  auto it = std::find(kRangeFunctions.begin(), kRangeFunctions.end(), name);
+  if (it == kRangeFunctions.end()) {
+    ThrowExecution("function \"" + std::string(name) + "\" is not supported");
   }
-  for (const RangeWindow& w : arg.series) {
-    std::span<const Point> pts = w.points;
-    if (pts.empty()) continue;
-    double v = 0;
-    bool keep_name = false;
-    if (name == "rate" || name == "increase" || name == "delta") {
-      if (!ExtrapolatedRate(arg, pts, name != "delta", name == "rate", v)) continue;
-    } else if (name == "irate" || name == "idelta") {
-      if (!InstantDelta(pts, name == "irate", v)) continue;
-    } else if (name == "deriv") {
-      if (pts.size() < 2) continue;
+  return static_cast<RangeFn>(it - kRangeFunctions.begin());
+}
+
+bool RangeFnKeepsName(RangeFn fn) {
+  return fn == RangeFn::kLastOverTime || fn == RangeFn::kFirstOverTime;
+}
+
+void CheckRangeFnScalars(RangeFn fn, std::span<const double> scalars) {
+  if (fn != RangeFn::kDoubleExponentialSmoothing) return;
+  const double sf = scalars.size() > 0 ? scalars[0] : kNaN;
+  const double tf = scalars.size() > 1 ? scalars[1] : kNaN;
+  if (!(sf > 0 && sf < 1)) {
+    ThrowExecution("invalid smoothing factor. Expected: 0 < sf < 1, got: " + FormatFloatPlain(sf));
+  }
+  if (!(tf > 0 && tf < 1)) {
+    ThrowExecution("invalid trend factor. Expected: 0 < tf < 1, got: " + FormatFloatPlain(tf));
+  }
+}
+
+bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> pts,
+                  std::span<const double> scalars, int64_t t_ms, double& v) {
+  if (pts.empty()) return false;
+  v = 0;
+  switch (fn) {
+    case RangeFn::kRate:
+    case RangeFn::kIncrease:
+    case RangeFn::kDelta:
+      return ExtrapolatedRate(bounds, pts, fn != RangeFn::kDelta, fn == RangeFn::kRate, v);
+    case RangeFn::kIrate:
+    case RangeFn::kIdelta:
+      return InstantDelta(pts, fn == RangeFn::kIrate, v);
+    case RangeFn::kDeriv:
+      if (pts.size() < 2) return false;
       v = LinearRegression(pts, pts[0].t).first;
-    } else if (name == "predict_linear") {
-      if (pts.size() < 2) continue;
+      return true;
+    case RangeFn::kPredictLinear: {
+      if (pts.size() < 2) return false;
       auto [slope, intercept] = LinearRegression(pts, t_ms);
       v = slope * scalars[0] + intercept;
-    } else if (name == "resets") {
+      return true;
+    }
+    case RangeFn::kResets:
       for (size_t i = 1; i < pts.size(); ++i) v += pts[i].v < pts[i - 1].v ? 1 : 0;
-    } else if (name == "changes") {
+      return true;
+    case RangeFn::kChanges:
       for (size_t i = 1; i < pts.size(); ++i) {
         const double a = pts[i - 1].v, b = pts[i].v;
         if (a != b && !(std::isnan(a) && std::isnan(b))) v += 1;
       }
-    } else if (name == "avg_over_time") {
+      return true;
+    case RangeFn::kAvgOverTime:
       v = AvgOverTime(pts);
-    } else if (name == "min_over_time") {
+      return true;
+    case RangeFn::kMinOverTime:
       v = pts[0].v;
       for (const Point& p : pts) {
         if (p.v < v || std::isnan(v)) v = p.v;
       }
-    } else if (name == "max_over_time") {
+      return true;
+    case RangeFn::kMaxOverTime:
       v = pts[0].v;
       for (const Point& p : pts) {
         if (p.v > v || std::isnan(v)) v = p.v;
       }
-    } else if (name == "sum_over_time") {
+      return true;
+    case RangeFn::kSumOverTime: {
       double c = 0;
       for (const Point& p : pts) std::tie(v, c) = KahanSumInc(p.v, v, c);
       v += c;
-    } else if (name == "count_over_time") {
+      return true;
+    }
+    case RangeFn::kCountOverTime:
       v = static_cast<double>(pts.size());
-    } else if (name == "quantile_over_time") {
+      return true;
+    case RangeFn::kQuantileOverTime: {
       std::vector<double> values;
       values.reserve(pts.size());
       for (const Point& p : pts) values.push_back(p.v);
       v = Quantile(scalars[0], values);
-    } else if (name == "stddev_over_time") {
+      return true;
+    }
+    case RangeFn::kStddevOverTime:
       v = std::sqrt(Variance(pts));
-    } else if (name == "stdvar_over_time") {
+      return true;
+    case RangeFn::kStdvarOverTime:
       v = Variance(pts);
-    } else if (name == "last_over_time") {
+      return true;
+    case RangeFn::kLastOverTime:
       v = pts.back().v;
-      keep_name = true;
-    } else if (name == "first_over_time") {
+      return true;
+    case RangeFn::kFirstOverTime:
       v = pts.front().v;
-      keep_name = true;
-    } else if (name == "present_over_time") {
+      return true;
+    case RangeFn::kPresentOverTime:
       v = 1;
-    } else if (name == "mad_over_time") {
+      return true;
+    case RangeFn::kMadOverTime: {
       std::vector<double> values;
       values.reserve(pts.size());
       for (const Point& p : pts) values.push_back(p.v);
       const double median = Quantile(0.5, values);
       for (double& x : values) x = std::fabs(x - median);
       v = Quantile(0.5, values);
-    } else if (name == "double_exponential_smoothing") {
-      if (!DoubleExponentialSmoothing(pts, scalars[0], scalars[1], v)) continue;
-    } else {
-      ThrowExecution("function \"" + std::string(name) + "\" is not supported");
+      return true;
     }
+    case RangeFn::kDoubleExponentialSmoothing:
+      return DoubleExponentialSmoothing(pts, scalars[0], scalars[1], v);
+  }
+  return false;
+}
+
+Vector EvalRangeFunction(std::string_view name, const RangeArg& arg,
+                         std::span<const double> scalars, int64_t t_ms) {
+  const RangeFn fn = RangeFnByName(name);
+  CheckRangeFnScalars(fn, scalars);
+  const RangeBounds bounds{arg.range_start_ms, arg.range_end_ms, arg.range_ms};
+  const bool keep_name = RangeFnKeepsName(fn);
+  Vector out;
+  out.reserve(arg.series.size());
+  for (const RangeWindow& w : arg.series) {
+    double v = 0;
+    if (!RangeFnValue(fn, bounds, w.points, scalars, t_ms, v)) continue;
     out.push_back({keep_name ? *w.metric : DropMetricName(*w.metric), v, t_ms});
   }
   return out;

@@ -1,0 +1,415 @@
+#include "collector/query/promql/step_evaluator.h"
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "collector/query/promql/aggregations.h"
+#include "collector/query/promql/binary_ops.h"
+#include "collector/query/promql/eval_helpers.h"
+#include "collector/query/promql/functions.h"
+#include "collector/query/promql/range_functions.h"
+#include "common/model/sample.h"
+
+namespace strata::collector::promql {
+namespace {
+
+constexpr uint32_t kNoRank = std::numeric_limits<uint32_t>::max();
+
+// True when no two of `metrics` are equal (the per-step evaluator would fail at a step where two
+// equal ones are both present, so such nodes are left to it).
+bool AllDistinct(const std::vector<common::Labels>& metrics) {
+  std::unordered_set<std::string> keys;
+  keys.reserve(metrics.size());
+  for (const common::Labels& m : metrics) {
+    if (!keys.insert(LabelsKey(m)).second) return false;
+  }
+  return true;
+}
+
+bool AnyPresent(const StepSeries& s) {
+  for (uint8_t p : s.present) {
+    if (p) return true;
+  }
+  return false;
+}
+
+// The order key of series `index` at step i, as Materialize orders it.
+uint32_t OrderKey(const StepSeries& s, size_t index, size_t i) {
+  return s.rank.empty() ? static_cast<uint32_t>(index) : s.rank[i];
+}
+
+}  // namespace
+
+StepSeries StepEvaluator::NewSeries(common::Labels metric) const {
+  StepSeries s;
+  s.metric = std::move(metric);
+  s.values.assign(grid_.num_steps, 0);
+  s.present.assign(grid_.num_steps, 0);
+  return s;
+}
+
+bool StepEvaluator::Visit(const Expr& expr) {
+  switch (expr.kind) {
+    case ExprKind::kNumberLiteral: {
+      StepValue v;
+      v.is_scalar = true;
+      v.scalar.assign(grid_.num_steps, expr.As<NumberLiteral>().value);
+      ev_.StorePrecomputed(expr, std::move(v));
+      return true;
+    }
+    case ExprKind::kStringLiteral:
+    case ExprKind::kMatrixSelector:
+    case ExprKind::kSubquery:  // its inner expression runs on the subquery's own grid
+      return false;
+    case ExprKind::kParen: {
+      const Expr& inner = *expr.As<Paren>().expr;
+      if (!Visit(inner)) return false;
+      ev_.StorePrecomputed(expr, ev_.TakePrecomputed(inner));
+      return true;
+    }
+    case ExprKind::kVectorSelector:
+      return Selector(expr.As<VectorSelector>(), expr);
+    case ExprKind::kUnary:
+      return Visit(*expr.As<Unary>().expr) && UnaryOp(expr.As<Unary>(), expr);
+    case ExprKind::kBinary: {
+      const auto& b = expr.As<Binary>();
+      const bool lhs = Visit(*b.lhs);
+      const bool rhs = Visit(*b.rhs);
+      return lhs && rhs && BinaryOpNode(b, expr);
+    }
+    case ExprKind::kAggregate: {
+      const auto& a = expr.As<Aggregate>();
+      const bool param = a.param == nullptr || Visit(*a.param);
+      const bool inner = Visit(*a.expr);
+      return param && inner && Aggregation(a, expr);
+    }
+    case ExprKind::kCall: {
+      const auto& c = expr.As<Call>();
+      const std::string_view name = c.func->name;
+      if (name == "time") {
+        StepValue v;
+        v.is_scalar = true;
+        v.scalar.resize(grid_.num_steps);
+        for (size_t i = 0; i < grid_.num_steps; ++i) {
+          v.scalar[i] = static_cast<double>(grid_.At(i)) / 1000.0;
+        }
+        ev_.StorePrecomputed(expr, std::move(v));
+        return true;
+      }
+      // timestamp() of a selector reads the samples' own timestamps, which step values drop.
+      if (name == "timestamp") return false;
+      bool all = true;
+      for (const ExprPtr& arg : c.args) {
+        if (arg->Type() == ValueType::kMatrix || arg->Type() == ValueType::kString) continue;
+        all = Visit(*arg) && all;
+      }
+      return all && IsRangeFunction(name) && RangeCall(c, expr);
+    }
+  }
+  return false;
+}
+
+bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
+  ev_.CheckDeadline();
+  StepValue out;
+  const std::vector<Evaluator::LoadedSeries>* loaded = ev_.LoadedFor(vs);
+  if (loaded != nullptr) {
+    if (!Fits(loaded->size())) return false;
+    const size_t n = grid_.num_steps;
+    std::vector<int64_t> at(n);
+    std::vector<int64_t> oldest(n);  // exclusive
+    for (size_t i = 0; i < n; ++i) {
+      at[i] = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
+      oldest[i] = SatSub(at[i], ev_.lookback_delta_ms());
+    }
+    for (size_t si = 0; si < loaded->size(); ++si) {
+      if (si % 256 == 255) ev_.CheckDeadline();
+      const Evaluator::LoadedSeries& s = (*loaded)[si];
+      StepSeries series = NewSeries(s.metric);
+      const std::vector<Point>& pts = s.points;
+      size_t pos = 0;
+      bool any = false;
+      for (size_t i = 0; i < n; ++i) {
+        while (pos < pts.size() && pts[pos].t <= at[i]) ++pos;
+        if (pos == 0) continue;
+        const Point& p = pts[pos - 1];
+        if (p.t <= oldest[i] || common::IsStaleNaN(p.v)) continue;
+        series.values[i] = p.v;
+        series.present[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(series));
+    }
+  }
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
+  ev_.CheckDeadline();
+  const RangeFn fn = RangeFnByName(c.func->name);
+  // Its factor checks fail even over an empty range vector: leave it to the per-step evaluator.
+  if (fn == RangeFn::kDoubleExponentialSmoothing) return false;
+  const MatrixSelector* ms = nullptr;
+  std::vector<const StepValue*> scalar_args;
+  for (const ExprPtr& arg : c.args) {
+    if (arg->Type() == ValueType::kMatrix) {
+      ms = Unparen(*arg).Cast<MatrixSelector>();
+      if (ms == nullptr) return false;  // a subquery
+      continue;
+    }
+    const StepValue* v = ev_.FindPrecomputed(*arg);
+    if (v == nullptr || !v->is_scalar) return false;
+    scalar_args.push_back(v);
+  }
+  if (ms == nullptr) return false;
+  const VectorSelector& vs = *ms->selector;
+  StepValue out;
+  if (const std::vector<Evaluator::LoadedSeries>* loaded = ev_.LoadedFor(vs); loaded != nullptr) {
+    if (!Fits(loaded->size())) return false;
+    const bool keep_name = RangeFnKeepsName(fn);
+    std::vector<common::Labels> metrics;
+    metrics.reserve(loaded->size());
+    for (const Evaluator::LoadedSeries& s : *loaded) {
+      metrics.push_back(keep_name ? s.metric : DropMetricName(s.metric));
+    }
+    if (!AllDistinct(metrics)) return false;
+    const size_t n = grid_.num_steps;
+    std::vector<RangeBounds> bounds(n);
+    for (size_t i = 0; i < n; ++i) {
+      bounds[i].end_ms = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
+      bounds[i].start_ms = SatSub(bounds[i].end_ms, ms->range_ms);
+      bounds[i].range_ms = ms->range_ms;
+    }
+    std::vector<double> scalars(scalar_args.size());
+    for (size_t si = 0; si < loaded->size(); ++si) {
+      if (si % 256 == 255) ev_.CheckDeadline();
+      const std::vector<Point>& pts = (*loaded)[si].points;
+      StepSeries series = NewSeries(std::move(metrics[si]));
+      size_t lo = 0, hi = 0;
+      bool any = false;
+      for (size_t i = 0; i < n; ++i) {
+        while (hi < pts.size() && pts[hi].t <= bounds[i].end_ms) ++hi;
+        while (lo < hi && pts[lo].t <= bounds[i].start_ms) ++lo;
+        if (lo == hi) continue;
+        for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
+        double v = 0;
+        if (!RangeFnValue(fn, bounds[i], std::span<const Point>(pts.data() + lo, hi - lo), scalars,
+                          grid_.At(i), v)) {
+          continue;
+        }
+        series.values[i] = v;
+        series.present[i] = 1;
+        any = true;
+      }
+      if (any) out.series.push_back(std::move(series));
+    }
+  }
+  for (const ExprPtr& arg : c.args) {
+    if (arg->Type() != ValueType::kMatrix) ev_.TakePrecomputed(*arg);
+  }
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::Aggregation(const Aggregate& a, const Expr& expr) {
+  if (!IsAccumulatorOp(a.op) || a.param != nullptr) return false;
+  ev_.CheckDeadline();
+  const StepValue* in = ev_.FindPrecomputed(*a.expr);
+  if (in == nullptr || in->is_scalar) return false;
+  std::unordered_map<std::string, uint32_t> index;
+  std::vector<uint32_t> group_of(in->series.size());
+  std::vector<common::Labels> group_labels;
+  for (size_t si = 0; si < in->series.size(); ++si) {
+    const common::Labels& metric = in->series[si].metric;
+    auto [it, inserted] = index.try_emplace(GroupingKey(metric, a.grouping, !a.without, true),
+                                            static_cast<uint32_t>(group_labels.size()));
+    if (inserted) group_labels.push_back(GroupingLabels(metric, a.grouping, !a.without, true));
+    group_of[si] = it->second;
+  }
+  const size_t groups = group_labels.size();
+  const size_t n = grid_.num_steps;
+  if (!Fits(groups * 4)) return false;  // an accumulator is about four points' worth
+  std::vector<AggregateAccumulator> acc(groups * n);
+  std::vector<uint32_t> first(groups * n, kNoRank);
+  for (size_t si = 0; si < in->series.size(); ++si) {
+    if (si % 256 == 255) ev_.CheckDeadline();
+    const StepSeries& s = in->series[si];
+    const size_t base = group_of[si] * n;
+    for (size_t i = 0; i < n; ++i) {
+      if (!s.present[i]) continue;
+      const uint32_t key = OrderKey(s, si, i);
+      if (first[base + i] == kNoRank) {
+        first[base + i] = key;
+        acc[base + i].First(a.op, s.values[i]);
+      } else {
+        if (key < first[base + i]) first[base + i] = key;
+        acc[base + i].Add(a.op, s.values[i]);
+      }
+    }
+  }
+  StepValue out;
+  for (size_t g = 0; g < groups; ++g) {
+    StepSeries series = NewSeries(std::move(group_labels[g]));
+    series.rank.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t k = g * n + i;
+      if (first[k] == kNoRank) continue;
+      series.values[i] = acc[k].Result(a.op);
+      series.present[i] = 1;
+      series.rank[i] = first[k];
+    }
+    if (AnyPresent(series)) out.series.push_back(std::move(series));
+  }
+  ev_.TakePrecomputed(*a.expr);
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::UnaryOp(const Unary& u, const Expr& expr) {
+  if (u.op == promql::UnaryOp::kPlus) {
+    ev_.StorePrecomputed(expr, ev_.TakePrecomputed(*u.expr));
+    return true;
+  }
+  const StepValue* in = ev_.FindPrecomputed(*u.expr);
+  if (in == nullptr) return false;
+  if (!in->is_scalar) {
+    std::vector<common::Labels> metrics;
+    metrics.reserve(in->series.size());
+    for (const StepSeries& s : in->series) metrics.push_back(DropMetricName(s.metric));
+    if (!AllDistinct(metrics)) return false;
+    StepValue out = ev_.TakePrecomputed(*u.expr);
+    for (size_t si = 0; si < out.series.size(); ++si) {
+      out.series[si].metric = std::move(metrics[si]);
+      for (double& v : out.series[si].values) v = -v;
+    }
+    ev_.StorePrecomputed(expr, std::move(out));
+    return true;
+  }
+  StepValue out = ev_.TakePrecomputed(*u.expr);
+  for (double& v : out.scalar) v = -v;
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::BinaryOpNode(const Binary& b, const Expr& expr) {
+  const StepValue* l = ev_.FindPrecomputed(*b.lhs);
+  const StepValue* r = ev_.FindPrecomputed(*b.rhs);
+  if (l == nullptr || r == nullptr) return false;
+  const size_t n = grid_.num_steps;
+  if (l->is_scalar && r->is_scalar) {
+    StepValue out;
+    out.is_scalar = true;
+    out.scalar.resize(n);
+    for (size_t i = 0; i < n; ++i) out.scalar[i] = ScalarBinaryOp(b.op, l->scalar[i], r->scalar[i]);
+    ev_.TakePrecomputed(*b.lhs);
+    ev_.TakePrecomputed(*b.rhs);
+    ev_.StorePrecomputed(expr, std::move(out));
+    return true;
+  }
+  if (!l->is_scalar && !r->is_scalar) {
+    if (IsSetOp(b.op)) return false;
+    return VectorVector(b, ev_.TakePrecomputed(*b.lhs), ev_.TakePrecomputed(*b.rhs), expr);
+  }
+  // vector op scalar, or scalar op vector.
+  const bool scalar_left = l->is_scalar;
+  const StepValue& vec = scalar_left ? *r : *l;
+  const std::vector<double>& scalar = scalar_left ? l->scalar : r->scalar;
+  const bool drop_name = DropsMetricName(b.op, b.return_bool);
+  std::vector<common::Labels> metrics;
+  metrics.reserve(vec.series.size());
+  for (const StepSeries& s : vec.series) {
+    metrics.push_back(drop_name ? DropMetricName(s.metric) : s.metric);
+  }
+  if (!AllDistinct(metrics)) return false;
+  StepValue out;
+  for (size_t si = 0; si < vec.series.size(); ++si) {
+    const StepSeries& s = vec.series[si];
+    StepSeries series = NewSeries(std::move(metrics[si]));
+    series.rank = s.rank;
+    for (size_t i = 0; i < n; ++i) {
+      if (!s.present[i]) continue;
+      const double lv = scalar_left ? scalar[i] : s.values[i];
+      const double rv = scalar_left ? s.values[i] : scalar[i];
+      auto [v, keep] = ElementBinaryOp(b.op, lv, rv);
+      // A comparison keeps the vector's value even when the scalar is on the left.
+      if (IsComparisonOp(b.op) && scalar_left) v = rv;
+      if (b.return_bool) {
+        v = keep ? 1 : 0;
+        keep = true;
+      }
+      if (!keep) continue;
+      series.values[i] = v;
+      series.present[i] = 1;
+    }
+    if (AnyPresent(series)) out.series.push_back(std::move(series));
+  }
+  ev_.TakePrecomputed(*b.lhs);
+  ev_.TakePrecomputed(*b.rhs);
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::VectorVector(const Binary& b, StepValue lhs, StepValue rhs, const Expr& expr) {
+  // On failure the operands go back where they were, for the per-step evaluator.
+  const auto restore = [&] {
+    ev_.StorePrecomputed(*b.lhs, std::move(lhs));
+    ev_.StorePrecomputed(*b.rhs, std::move(rhs));
+    return false;
+  };
+  const VectorMatching m = b.matching.value_or(VectorMatching{});
+  const bool one_to_many = m.card == VectorMatching::Cardinality::kOneToMany;
+  const bool one_to_one = m.card == VectorMatching::Cardinality::kOneToOne;
+  const std::vector<StepSeries>& many = one_to_many ? rhs.series : lhs.series;
+  const std::vector<StepSeries>& one = one_to_many ? lhs.series : rhs.series;
+
+  std::unordered_map<std::string, size_t> one_by_signature;
+  for (size_t j = 0; j < one.size(); ++j) {
+    if (!one_by_signature.try_emplace(Signature(one[j].metric, m), j).second) return restore();
+  }
+  std::vector<std::pair<size_t, size_t>> pairs;  // (many, one)
+  std::vector<common::Labels> metrics;
+  std::unordered_set<size_t> matched;
+  for (size_t i = 0; i < many.size(); ++i) {
+    auto it = one_by_signature.find(Signature(many[i].metric, m));
+    if (it == one_by_signature.end()) continue;
+    if (one_to_one && !matched.insert(it->second).second) return restore();
+    pairs.push_back({i, it->second});
+    metrics.push_back(ResultMetric(many[i].metric, one[it->second].metric, b.op, m, b.return_bool));
+  }
+  if (!AllDistinct(metrics) || !Fits(pairs.size())) return restore();
+
+  const size_t n = grid_.num_steps;
+  StepValue out;
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    const StepSeries& ms = many[pairs[p].first];
+    const StepSeries& os = one[pairs[p].second];
+    StepSeries series = NewSeries(std::move(metrics[p]));
+    series.rank = ms.rank;
+    for (size_t i = 0; i < n; ++i) {
+      if (!ms.present[i] || !os.present[i]) continue;
+      double vl = ms.values[i];
+      double vr = os.values[i];
+      if (one_to_many) std::swap(vl, vr);
+      auto [v, keep] = ElementBinaryOp(b.op, vl, vr);
+      if (b.return_bool) {
+        v = keep ? 1 : 0;
+        keep = true;
+      }
+      if (!keep) continue;
+      series.values[i] = v;
+      series.present[i] = 1;
+    }
+    if (AnyPresent(series)) out.series.push_back(std::move(series));
+  }
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+}  // namespace strata::collector::promql

@@ -1,0 +1,59 @@
+#pragma once
+
+// Whole-grid evaluation for range queries. The per-step evaluator (evaluator.h) evaluates the
+// tree once per step, building, hashing and copying label sets every time; dashboards' queries
+// (selectors, rate and the *_over_time family, sum/avg/min/max/count by, arithmetic with scalars
+// and one-to-one vector matching) need label work only once per series. For those subtrees the
+// step evaluator computes the value at every step in one pass per series (two-pointer windows
+// over the loaded samples, per-group accumulators per step) and hands the results to the
+// evaluator, which then reads them instead of evaluating those subtrees (Evaluator::Eval).
+//
+// Semantics are the per-step evaluator's by construction: the kernels reuse its window functions
+// (RangeFnValue), accumulators (AggregateAccumulator), element operators (ElementBinaryOp) and
+// label rules (DropMetricName, Signature, ResultMetric). Wherever a per-step error could arise —
+// two series that would end up with the same labels, a matching group with more than one series
+// on a side — the node is left to the per-step evaluator, which raises Prometheus' error at the
+// step it occurs, if it does. A node whose value would hold more than kMaxPoints points is also
+// left to it, to bound memory.
+
+#include <cstddef>
+
+#include "collector/query/promql/ast.h"
+#include "collector/query/promql/evaluator.h"
+#include "collector/query/promql/step_value.h"
+
+namespace strata::collector::promql {
+
+class StepEvaluator {
+ public:
+  // Bound on one node's value (series x steps), about 9 bytes a point.
+  static constexpr size_t kMaxPoints = 16 * 1024 * 1024;
+
+  // `ev` must have been prepared for the whole grid.
+  StepEvaluator(Evaluator& ev, const StepGrid& grid) : ev_(ev), grid_(grid) {}
+
+  // Computes every subtree of `root` it can and stores the results in the evaluator (a parent's
+  // kernel consumes its children's values). True when `root` itself was computed: take it with
+  // Evaluator::TakePrecomputed(root).
+  bool Precompute(const Expr& root) { return Visit(root); }
+
+ private:
+  bool Visit(const Expr& expr);
+  // Each computes `expr` from its already computed children (or from loaded data) and stores it;
+  // false when this node is left to the per-step evaluator.
+  bool Selector(const VectorSelector& vs, const Expr& expr);
+  bool RangeCall(const Call& call, const Expr& expr);
+  bool Aggregation(const Aggregate& agg, const Expr& expr);
+  bool UnaryOp(const Unary& unary, const Expr& expr);
+  bool BinaryOpNode(const Binary& binary, const Expr& expr);
+  bool VectorVector(const Binary& binary, StepValue lhs, StepValue rhs, const Expr& expr);
+
+  // A new vector series for this grid, everything absent.
+  StepSeries NewSeries(common::Labels metric) const;
+  bool Fits(size_t series) const { return series * grid_.num_steps <= kMaxPoints; }
+
+  Evaluator& ev_;
+  const StepGrid grid_;
+};
+
+}  // namespace strata::collector::promql
