@@ -175,6 +175,8 @@ void Evaluator::Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, boo
       if (drop_stale && common::IsStaleNaN(sample.value)) continue;
       loaded.points.push_back({sample.timestamp_ms, sample.value});
     }
+    // Released as we go, so the next series' points can reuse the memory (fewer page faults).
+    std::vector<common::Sample>().swap(s.samples);
     total += static_cast<int64_t>(loaded.points.size());
     if (!loaded.points.empty()) out.push_back(std::move(loaded));
   }

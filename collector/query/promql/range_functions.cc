@@ -42,7 +42,7 @@ bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool i
                       bool is_rate, double& result) {
   if (pts.size() < 2) return false;
   result = pts.back().v - pts.front().v;
-  if (is_counter) {
+  if (is_counter && !arg.no_counter_resets) {
     double last = 0;
     for (const Point& p : pts) {
       if (p.v < last) result += last;

@@ -52,6 +52,9 @@ struct RangeBounds {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
   int64_t range_ms = 0;
+  // Set by a caller that knows no value in the window is below its predecessor: rate and
+  // increase then skip their counter-reset scan.
+  bool no_counter_resets = false;
 };
 
 // Throws for a name IsRangeFunction() rejects.

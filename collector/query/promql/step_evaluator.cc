@@ -188,9 +188,21 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
       bounds[i].range_ms = ms->range_ms;
     }
     std::vector<double> scalars(scalar_args.size());
+    // For rate and increase: resets[k] counts the drops among points 1..k, so a window without
+    // one (the usual case) skips the scan for them.
+    const bool counter = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
+    std::vector<uint32_t> resets;
     for (size_t si = 0; si < loaded->size(); ++si) {
       if (si % 256 == 255) ev_.CheckDeadline();
       const std::vector<Point>& pts = (*loaded)[si].points;
+      if (counter) {
+        resets.resize(pts.size());
+        uint32_t count = 0;
+        for (size_t k = 0; k < pts.size(); ++k) {
+          if (k > 0 && pts[k].v < pts[k - 1].v) ++count;
+          resets[k] = count;
+        }
+      }
       StepSeries series = NewSeries(std::move(metrics[si]));
       size_t lo = 0, hi = 0;
       bool any = false;
@@ -199,8 +211,10 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
         while (lo < hi && pts[lo].t <= bounds[i].start_ms) ++lo;
         if (lo == hi) continue;
         for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
+        RangeBounds window = bounds[i];
+        window.no_counter_resets = counter && resets[hi - 1] == resets[lo];
         double v = 0;
-        if (!RangeFnValue(fn, bounds[i], std::span<const Point>(pts.data() + lo, hi - lo), scalars,
+        if (!RangeFnValue(fn, window, std::span<const Point>(pts.data() + lo, hi - lo), scalars,
                           grid_.At(i), v)) {
           continue;
         }

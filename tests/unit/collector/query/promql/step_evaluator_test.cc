@@ -198,11 +198,13 @@ TEST_F(StepEvaluatorTest, RangeFunctions) {
                         "mad_over_time(mem_avail[10m])",
                         "rate(cpu_seconds_total[5m] @ 1800)",
                         "rate(cpu_seconds_total[45s])",
+                        "rate(odd[5m])",
+                        "increase(odd[2m])",
                         "double_exponential_smoothing(mem_avail[10m], 0.5, 0.5)",
                         "double_exponential_smoothing(mem_avail[10m], 2, 0.5)"}) {
     Compare(q);
   }
-  EXPECT_EQ(compared_, 26);
+  EXPECT_EQ(compared_, 28);
 }
 
 TEST_F(StepEvaluatorTest, Aggregations) {
