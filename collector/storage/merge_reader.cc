@@ -18,6 +18,33 @@ std::vector<std::string> UnionSorted(std::vector<std::vector<std::string>> lists
 
 }  // namespace
 
+std::vector<common::Sample> MergeSampleLists(std::vector<std::vector<common::Sample>>& lists) {
+  if (lists.empty()) return {};
+  if (lists.size() == 1) return std::move(lists[0]);
+  // Time-disjoint lists (blocks and the head, the usual case) are concatenated in time order.
+  std::vector<size_t> order(lists.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return lists[a].front().timestamp_ms < lists[b].front().timestamp_ms;
+  });
+  bool disjoint = true;
+  size_t total = lists[order[0]].size();
+  for (size_t k = 1; k < order.size() && disjoint; ++k) {
+    disjoint = lists[order[k]].front().timestamp_ms > lists[order[k - 1]].back().timestamp_ms;
+    total += lists[order[k]].size();
+  }
+  if (disjoint) {
+    std::vector<common::Sample> out;
+    out.reserve(total);
+    for (size_t i : order) out.insert(out.end(), lists[i].begin(), lists[i].end());
+    return out;
+  }
+  // Overlapping lists: fold in source order, so an earlier source wins on equal timestamps.
+  std::vector<common::Sample> out = std::move(lists[0]);
+  for (size_t i = 1; i < lists.size(); ++i) out = MergeSamples(out, lists[i]);
+  return out;
+}
+
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,
                                          const std::vector<common::Sample>& second) {
   std::vector<common::Sample> out;
@@ -39,18 +66,20 @@ absl::StatusOr<std::vector<SeriesData>> MergeReader::Select(
     const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
   std::vector<std::shared_ptr<StorageReader>> sources = sources_();
   if (sources.size() == 1) return sources[0]->Select(matchers, min_t_ms, max_t_ms);
-  std::map<common::Labels, std::vector<common::Sample>> merged;
+  // Every source's samples of a series first, then one merge per series: folding source by source
+  // would copy a series' samples again for every block it spans.
+  std::map<common::Labels, std::vector<std::vector<common::Sample>>> parts;
   for (const auto& source : sources) {
     absl::StatusOr<std::vector<SeriesData>> part = source->Select(matchers, min_t_ms, max_t_ms);
     if (!part.ok()) return part.status();
     for (SeriesData& s : *part) {
-      auto [it, inserted] = merged.try_emplace(std::move(s.labels), std::move(s.samples));
-      if (!inserted) it->second = MergeSamples(it->second, s.samples);
+      if (s.samples.empty()) continue;
+      parts[std::move(s.labels)].push_back(std::move(s.samples));
     }
   }
   std::vector<SeriesData> out;
-  out.reserve(merged.size());
-  for (auto& [labels, samples] : merged) out.push_back(SeriesData{labels, std::move(samples)});
+  out.reserve(parts.size());
+  for (auto& [labels, lists] : parts) out.push_back(SeriesData{labels, MergeSampleLists(lists)});
   return out;
 }
 

@@ -38,6 +38,10 @@ class MergeReader final : public StorageReader {
   SourceFn sources_;
 };
 
+// Merges timestamp-sorted, non-empty sample lists given in source order (on equal timestamps the
+// earlier list's sample is kept); the lists are consumed.
+std::vector<common::Sample> MergeSampleLists(std::vector<std::vector<common::Sample>>& lists);
+
 // Merges two timestamp-sorted sample lists; on equal timestamps keeps `first`'s sample.
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,
                                          const std::vector<common::Sample>& second);

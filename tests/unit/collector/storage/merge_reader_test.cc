@@ -24,6 +24,24 @@ TEST(MergeSamplesTest, InterleavesAndKeepsFirstOnEqualTimestamps) {
   EXPECT_EQ(m[4].timestamp_ms, 6);
 }
 
+TEST(MergeSampleListsTest, ConcatenatesDisjointListsInTimeOrder) {
+  std::vector<std::vector<Sample>> lists{{{20, 2}, {25, 3}}, {{1, 0}, {5, 1}}, {{30, 4}}};
+  std::vector<Sample> m = MergeSampleLists(lists);
+  ASSERT_EQ(m.size(), 5u);
+  for (size_t i = 0; i < m.size(); ++i) EXPECT_EQ(m[i].value, static_cast<double>(i));
+}
+
+TEST(MergeSampleListsTest, OverlappingListsKeepTheEarlierSourceOnEqualTimestamps) {
+  std::vector<std::vector<Sample>> lists{{{5, 50}, {10, 100}}, {{1, 1}, {5, 99}, {7, 70}}};
+  std::vector<Sample> m = MergeSampleLists(lists);
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0].timestamp_ms, 1);
+  EXPECT_EQ(m[1].timestamp_ms, 5);
+  EXPECT_EQ(m[1].value, 50);
+  EXPECT_EQ(m[2].timestamp_ms, 7);
+  EXPECT_EQ(m[3].timestamp_ms, 10);
+}
+
 // A series whose older samples sit in one source (a block) and newer ones in another (the head)
 // reads back as one series without a gap or a double count, including at the overlap.
 TEST(MergeReaderTest, StitchesSeriesAcrossSourcesWithoutGapOrDoubleCount) {
