@@ -120,6 +120,21 @@ std::pair<double, bool> ElementBinaryOp(BinaryOp op, double l, double r) {
   ThrowExecution("operator \"" + std::string(BinaryOpString(op)) + "\" not allowed here");
 }
 
+std::pair<double, bool> VectorElementOp(BinaryOp op, double l, double r, bool return_bool) {
+  auto [v, keep] = ElementBinaryOp(op, l, r);
+  if (return_bool) return {keep ? 1.0 : 0.0, true};
+  return {v, keep};
+}
+
+std::pair<double, bool> VectorScalarElementOp(BinaryOp op, double vector_value, double scalar,
+                                              bool scalar_left, bool return_bool) {
+  auto [v, keep] = scalar_left ? VectorElementOp(op, scalar, vector_value, return_bool)
+                               : VectorElementOp(op, vector_value, scalar, return_bool);
+  // A comparison keeps the vector's value even when the scalar is on the left.
+  if (!return_bool && IsComparisonOp(op)) v = vector_value;
+  return {v, keep};
+}
+
 double ScalarBinaryOp(BinaryOp op, double l, double r) {
   auto [v, keep] = ElementBinaryOp(op, l, r);
   if (IsComparisonOp(op)) return keep ? 1 : 0;
@@ -131,15 +146,7 @@ Vector VectorScalarBinaryOp(BinaryOp op, Vector vector, double scalar, bool scal
   Vector out;
   out.reserve(vector.size());
   for (VectorElement& e : vector) {
-    const double l = scalar_left ? scalar : e.v;
-    const double r = scalar_left ? e.v : scalar;
-    auto [v, keep] = ElementBinaryOp(op, l, r);
-    // A comparison keeps the vector's value even when the scalar is on the left.
-    if (IsComparisonOp(op) && scalar_left) v = r;
-    if (return_bool) {
-      v = keep ? 1 : 0;
-      keep = true;
-    }
+    auto [v, keep] = VectorScalarElementOp(op, e.v, scalar, scalar_left, return_bool);
     if (!keep) continue;
     e.v = v;
     if (DropsMetricName(op, return_bool)) e.metric = DropMetricName(e.metric);
@@ -182,11 +189,7 @@ Vector VectorVectorBinaryOp(const Binary& node, Vector lhs, Vector rhs) {
     double vl = ls.v;
     double vr = rs.v;
     if (one_to_many) std::swap(vl, vr);
-    auto [v, keep] = ElementBinaryOp(node.op, vl, vr);
-    if (node.return_bool) {
-      v = keep ? 1 : 0;
-      keep = true;
-    }
+    auto [v, keep] = VectorElementOp(node.op, vl, vr, node.return_bool);
     if (!keep) continue;
     common::Labels metric = ResultMetric(ls.metric, rs.metric, node.op, m, node.return_bool);
     auto [mit, first] = matched.try_emplace(std::move(sig));

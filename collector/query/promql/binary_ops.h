@@ -32,6 +32,14 @@ common::Labels ResultMetric(const common::Labels& lhs, const common::Labels& rhs
 // The arithmetic or comparison result of l op r, and whether a filtering comparison keeps it.
 std::pair<double, bool> ElementBinaryOp(BinaryOp op, double l, double r);
 
+// l op r between vector elements: with `bool`, a comparison yields 0 or 1 and is always kept.
+std::pair<double, bool> VectorElementOp(BinaryOp op, double l, double r, bool return_bool);
+
+// vector op scalar (scalar_left false) or scalar op vector for one element; a filtering
+// comparison keeps the vector's value on either side.
+std::pair<double, bool> VectorScalarElementOp(BinaryOp op, double vector_value, double scalar,
+                                              bool scalar_left, bool return_bool);
+
 // scalar op scalar (comparisons must be `bool`; they yield 0 or 1).
 double ScalarBinaryOp(BinaryOp op, double l, double r);
 

@@ -349,15 +349,8 @@ bool StepEvaluator::BinaryOpNode(const Binary& b, const Expr& expr) {
     series.rank = s.rank;
     for (size_t i = 0; i < n; ++i) {
       if (!s.present[i]) continue;
-      const double lv = scalar_left ? scalar[i] : s.values[i];
-      const double rv = scalar_left ? s.values[i] : scalar[i];
-      auto [v, keep] = ElementBinaryOp(b.op, lv, rv);
-      // A comparison keeps the vector's value even when the scalar is on the left.
-      if (IsComparisonOp(b.op) && scalar_left) v = rv;
-      if (b.return_bool) {
-        v = keep ? 1 : 0;
-        keep = true;
-      }
+      auto [v, keep] =
+          VectorScalarElementOp(b.op, s.values[i], scalar[i], scalar_left, b.return_bool);
       if (!keep) continue;
       series.values[i] = v;
       series.present[i] = 1;
@@ -411,11 +404,7 @@ bool StepEvaluator::VectorVector(const Binary& b, StepValue lhs, StepValue rhs, 
       double vl = ms.values[i];
       double vr = os.values[i];
       if (one_to_many) std::swap(vl, vr);
-      auto [v, keep] = ElementBinaryOp(b.op, vl, vr);
-      if (b.return_bool) {
-        v = keep ? 1 : 0;
-        keep = true;
-      }
+      auto [v, keep] = VectorElementOp(b.op, vl, vr, b.return_bool);
       if (!keep) continue;
       series.values[i] = v;
       series.present[i] = 1;
