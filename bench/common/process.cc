@@ -159,7 +159,7 @@ TempDir::~TempDir() {
     LiveDirs().erase(path_);
   }
   std::error_code ec;
-  if (!name_.empty() && path_.find("/" + name_ + "-") != std::string::npos) {
+  if (!keep_ && !name_.empty() && path_.find("/" + name_ + "-") != std::string::npos) {
     fs::remove_all(path_, ec);
   }
 }

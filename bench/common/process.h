@@ -81,10 +81,13 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::string& path() const { return path_; }
+  // Leaves the directory in place at destruction (for inspecting or reusing it).
+  void Keep() { keep_ = true; }
 
  private:
   std::string name_;
   std::string path_;
+  bool keep_ = false;
 };
 
 }  // namespace strata::bench

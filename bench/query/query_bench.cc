@@ -38,6 +38,8 @@
 //     --vm=/usr/bin/victoria-metrics
 //     --connections=4 --samples_per_request=2000   remote-write senders (as bench/ingest)
 //     --tmp_dir=/tmp          parent of the bench's own temp dir (removed at the end)
+//     --keep=off              on: keep that dir (both data dirs, configs, certs, and queries.txt
+//                             with each query's HTTP path) to restart a server on the data later
 //     --seed=1
 
 #include <httplib.h>
@@ -49,6 +51,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -85,6 +88,7 @@ struct Flags {
   std::string vm = "/usr/bin/victoria-metrics";
   std::string gen_certs;
   std::string tmp_dir = "/tmp";
+  bool keep = false;
   uint64_t seed = 1;
 };
 
@@ -125,6 +129,9 @@ Flags ParseFlags(int argc, char** argv) {
       f.gen_certs = v;
     } else if (k == "tmp_dir") {
       f.tmp_dir = v;
+    } else if (k == "keep") {
+      if (v != "on" && v != "off") Fail("--keep takes on or off");
+      f.keep = v == "on";
     } else if (k == "seed") {
       f.seed = std::stoull(v);
     } else {
@@ -668,6 +675,12 @@ int Main(int argc, char** argv) {
   std::vector<Measured> m(queries.size());
   std::vector<std::string> paths;
   for (const QuerySpec& q : queries) paths.push_back(QueryPath(q, end_ms));
+  if (flags.keep) {
+    tmp.Keep();
+    std::ofstream list(tmp.path() + "/queries.txt");
+    for (const std::string& p : paths) list << p << "\n";
+    std::printf("keeping %s (queries.txt has the HTTP paths)\n", tmp.path().c_str());
+  }
 
   // Warm-up: also keeps the last answer of each system for the comparison.
   for (int w = 0; w < flags.warmup; ++w) {
