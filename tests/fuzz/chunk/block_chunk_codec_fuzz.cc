@@ -85,13 +85,49 @@ void FuzzDecode(const uint8_t* data, size_t size) {
     if (decoded.size() != n) __builtin_trap();
     RoundTrip(decoded);
   }
+  // Batched decoding of the same bytes: the same samples and verdict (a batch with a bad sample
+  // yields nothing, so after an error it has a prefix of them).
+  {
+    const size_t batch = 1 + data[0] % BlockChunkIterator::kBatch;
+    BlockChunkIterator bit(n, ts, values);
+    int64_t bt[BlockChunkIterator::kBatch];
+    double bv[BlockChunkIterator::kBatch];
+    size_t j = 0;
+    while (size_t k = bit.NextBatch(bt, bv, batch)) {
+      if (k > batch) __builtin_trap();
+      for (size_t m = 0; m < k; ++m, ++j) {
+        if (j >= decoded.size() || bt[m] != decoded[j].t ||
+            std::bit_cast<uint64_t>(bv[m]) != decoded[j].bits) {
+          __builtin_trap();
+        }
+      }
+    }
+    if (bit.error() != it.error() || (!it.error() && j != decoded.size())) __builtin_trap();
+  }
 
   // The same bytes as a bare DeltaPack of n integers, and the input as integers.
   DeltaPackDecoder ints(ts, n);
   int64_t x;
   size_t count = 0;
+  std::vector<int64_t> by_one;
   while (ints.Next(&x)) {
     if (++count > n) __builtin_trap();
+    by_one.push_back(x);
+  }
+  {
+    DeltaPackDecoder batched(ts, n);
+    const size_t batch = 1 + data[1] % 97;
+    std::vector<int64_t> buf(batch);
+    size_t j = 0;
+    while (true) {
+      const size_t k = batched.NextBatch(buf.data(), batch);
+      if (k > batch) __builtin_trap();
+      for (size_t m = 0; m < k; ++m, ++j) {
+        if (j >= by_one.size() || buf[m] != by_one[j]) __builtin_trap();
+      }
+      if (k < batch) break;
+    }
+    if (batched.error() != ints.error() || j != by_one.size()) __builtin_trap();
   }
   std::vector<int64_t> input((size - 4) / 8);
   if (!input.empty()) std::memcpy(input.data(), data + 4, input.size() * 8);

@@ -325,4 +325,58 @@ bool BlockChunkIterator::Next() {
   return true;
 }
 
+size_t BlockChunkIterator::NextBatch(int64_t* t, double* v, size_t max) {
+  if (error_ || index_ >= n_) return 0;
+  const size_t n = std::min({max, kBatch, n_ - index_});
+  if (timestamps_.NextBatch(t, n) != n) return Fail();
+  int64_t prev = index_ > 0 ? t_ : t[0];
+  for (size_t i = 0; i < n; ++i) {
+    if (t[i] < prev) return Fail();
+    prev = t[i];
+  }
+  switch (encoding_) {
+    case BlockValueEncoding::kDecimalDivide:
+    case BlockValueEncoding::kDecimalMultiply: {
+      int64_t m[kBatch];
+      if (ints_.NextBatch(m, n) != n) return Fail();
+      if (encoding_ == BlockValueEncoding::kDecimalDivide) {
+        for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(m[i]) / scale_;
+      } else {
+        for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(m[i]) * scale_;
+      }
+      // Exceptions replace the scaled values at their positions.
+      while (next_exception_ < index_ + n) {
+        v[next_exception_ - index_] = std::bit_cast<double>(exception_bits_);
+        ++next_exception_;  // the next gap counts from the position after this one
+        LoadException();
+      }
+      break;
+    }
+    case BlockValueEncoding::kRawBits: {
+      int64_t m[kBatch];
+      if (ints_.NextBatch(m, n) != n) return Fail();
+      for (size_t i = 0; i < n; ++i) v[i] = std::bit_cast<double>(m[i]);
+      break;
+    }
+    case BlockValueEncoding::kXor:
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t bits;
+        if (!xor_.Read(xor_in_, &bits)) return Fail();
+        v[i] = std::bit_cast<double>(bits);
+      }
+      if (index_ + n == n_) {
+        // Only one-bit padding to the byte boundary may follow the last value.
+        const size_t rest = xor_in_.bits_remaining();
+        if (rest >= 8 || xor_in_.ReadBits(static_cast<int>(rest)) != (uint64_t{1} << rest) - 1) {
+          return Fail();
+        }
+      }
+      break;
+  }
+  index_ += n;
+  t_ = t[n - 1];
+  bits_ = std::bit_cast<uint64_t>(v[n - 1]);
+  return n;
+}
+
 }  // namespace strata::collector::hot

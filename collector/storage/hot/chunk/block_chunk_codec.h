@@ -109,6 +109,11 @@ class BlockChunkIterator {
   // Advances to the next sample: true if t() and v() hold it, false at the end or on malformed
   // input (then error() is true).
   bool Next();
+  // Decodes the next up to min(max, kBatch) samples into t[0..) and v[0..) and returns how many:
+  // 0 at the end or on malformed input (then error()). Same samples and checks as Next(), a
+  // column at a time; t() and v() then hold the last one.
+  static constexpr size_t kBatch = 256;
+  size_t NextBatch(int64_t* t, double* v, size_t max);
 
   int64_t t() const { return t_; }
   double v() const { return std::bit_cast<double>(bits_); }

@@ -257,4 +257,48 @@ bool DeltaPackDecoder::Next(int64_t* value) {
   return true;
 }
 
+size_t DeltaPackDecoder::NextBatch(int64_t* out, size_t max) {
+  size_t k = 0;
+  // The first `order` values are stored whole.
+  while (k < max && index_ < static_cast<size_t>(order_) && Next(&out[k])) ++k;
+  if (error_) return k;
+  uint64_t prev = prev_;
+  uint64_t delta = delta_;
+  while (k < max && index_ < n_) {
+    if (in_miniblock_ == 0) NextMiniblock();
+    const size_t run = std::min({in_miniblock_, max - k, n_ - index_});
+    const int width = width_;
+    const uint64_t base = frame_min_;
+    const uint64_t gcd = gcd_;
+    int64_t* dst = out + k;
+    switch (order_) {
+      case 0:
+        for (size_t i = 0; i < run; ++i) {
+          prev = base + body_.ReadBits(width) * gcd;
+          dst[i] = static_cast<int64_t>(prev);
+        }
+        break;
+      case 1:
+        for (size_t i = 0; i < run; ++i) {
+          prev += base + body_.ReadBits(width) * gcd;
+          dst[i] = static_cast<int64_t>(prev);
+        }
+        break;
+      default:
+        for (size_t i = 0; i < run; ++i) {
+          delta += base + body_.ReadBits(width) * gcd;
+          prev += delta;
+          dst[i] = static_cast<int64_t>(prev);
+        }
+        break;
+    }
+    in_miniblock_ -= run;
+    index_ += run;
+    k += run;
+  }
+  prev_ = prev;
+  delta_ = delta;
+  return k;
+}
+
 }  // namespace strata::collector::hot

@@ -93,6 +93,10 @@ class DeltaPackDecoder {
 
   // Writes the next value to *value. False after n values or on malformed input.
   bool Next(int64_t* value);
+  // Writes the next up to `max` values to out[0..) and returns how many: fewer than `max` only
+  // at the end (or on malformed input, then error()). The same values as calling Next() that many
+  // times, without a call and the order and frame checks per value.
+  size_t NextBatch(int64_t* out, size_t max);
 
   bool error() const { return error_; }
 

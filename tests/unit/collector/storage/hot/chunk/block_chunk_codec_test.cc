@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -60,6 +61,25 @@ void ExpectDecodes(const Encoded& e, const std::vector<int64_t>& t, const std::v
   }
   EXPECT_FALSE(it.error()) << "encoding " << static_cast<int>(e.encoding);
   EXPECT_EQ(i, t.size());
+  // NextBatch gives the same samples, whatever the batch size.
+  for (size_t batch : {1, 3, 64, 255, 256, 1000}) {
+    BlockChunkIterator bit(t.size(), Bytes(e.timestamps), Bytes(e.values));
+    std::vector<int64_t> bt(BlockChunkIterator::kBatch);
+    std::vector<double> bv(BlockChunkIterator::kBatch);
+    size_t j = 0;
+    while (size_t k = bit.NextBatch(bt.data(), bv.data(), batch)) {
+      ASSERT_LE(k, std::min(batch, BlockChunkIterator::kBatch));
+      for (size_t m = 0; m < k; ++m, ++j) {
+        ASSERT_LT(j, t.size());
+        ASSERT_EQ(bt[m], t[j]) << "sample " << j << " batch " << batch;
+        ASSERT_EQ(std::bit_cast<uint64_t>(bv[m]), std::bit_cast<uint64_t>(v[j]))
+            << "sample " << j << " batch " << batch << " encoding " << static_cast<int>(e.encoding);
+      }
+      ASSERT_EQ(bit.t(), t[j - 1]);
+    }
+    EXPECT_FALSE(bit.error()) << "batch " << batch;
+    EXPECT_EQ(j, t.size()) << "batch " << batch;
+  }
 }
 
 BlockValueEncoding RoundTrip(const std::vector<int64_t>& t, const std::vector<double>& v) {

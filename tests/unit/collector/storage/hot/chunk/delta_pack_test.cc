@@ -38,11 +38,31 @@ std::vector<int64_t> Decode(const std::string& data, size_t n, bool* error) {
   return out;
 }
 
+// Decodes n values with NextBatch(`batch`) calls.
+std::vector<int64_t> DecodeBatched(const std::string& data, size_t n, size_t batch, bool* error) {
+  DeltaPackDecoder dec(Bytes(data), n);
+  std::vector<int64_t> out;
+  std::vector<int64_t> buf(batch);
+  while (true) {
+    const size_t k = dec.NextBatch(buf.data(), batch);
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(k));
+    if (k < batch) break;
+  }
+  *error = dec.error();
+  return out;
+}
+
 void ExpectRoundTrip(const std::vector<int64_t>& values) {
   const std::string enc = Encode(values);
   bool error = true;
   EXPECT_EQ(Decode(enc, values.size(), &error), values);
   EXPECT_FALSE(error);
+  // Batches of every shape give the same values, across miniblock boundaries too.
+  for (size_t batch : {1, 2, 7, 64, 100, 4096}) {
+    error = true;
+    EXPECT_EQ(DecodeBatched(enc, values.size(), batch, &error), values) << "batch " << batch;
+    EXPECT_FALSE(error);
+  }
 }
 
 TEST(DeltaPackTest, RoundTripsShortAndExtremeSequences) {
