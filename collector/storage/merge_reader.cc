@@ -1,7 +1,6 @@
 #include "collector/storage/merge_reader.h"
 
 #include <algorithm>
-#include <map>
 
 namespace strata::collector {
 namespace {
@@ -18,31 +17,30 @@ std::vector<std::string> UnionSorted(std::vector<std::vector<std::string>> lists
 
 }  // namespace
 
-std::vector<common::Sample> MergeSampleLists(std::vector<std::vector<common::Sample>>& lists) {
-  if (lists.empty()) return {};
-  if (lists.size() == 1) return std::move(lists[0]);
-  // Time-disjoint lists (blocks and the head, the usual case) are concatenated in time order.
+void MergeSampleLists(std::span<const std::vector<common::Sample>* const> lists,
+                      std::vector<common::Sample>* out) {
+  out->clear();
+  if (lists.empty()) return;
   std::vector<size_t> order(lists.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return lists[a].front().timestamp_ms < lists[b].front().timestamp_ms;
+    return lists[a]->front().timestamp_ms < lists[b]->front().timestamp_ms;
   });
   bool disjoint = true;
-  size_t total = lists[order[0]].size();
-  for (size_t k = 1; k < order.size() && disjoint; ++k) {
-    disjoint = lists[order[k]].front().timestamp_ms > lists[order[k - 1]].back().timestamp_ms;
-    total += lists[order[k]].size();
+  size_t total = lists[order[0]]->size();
+  for (size_t k = 1; k < order.size(); ++k) {
+    disjoint = disjoint &&
+               lists[order[k]]->front().timestamp_ms > lists[order[k - 1]]->back().timestamp_ms;
+    total += lists[order[k]]->size();
   }
   if (disjoint) {
-    std::vector<common::Sample> out;
-    out.reserve(total);
-    for (size_t i : order) out.insert(out.end(), lists[i].begin(), lists[i].end());
-    return out;
+    out->reserve(total);
+    for (size_t i : order) out->insert(out->end(), lists[i]->begin(), lists[i]->end());
+    return;
   }
   // Overlapping lists: fold in source order, so an earlier source wins on equal timestamps.
-  std::vector<common::Sample> out = std::move(lists[0]);
-  for (size_t i = 1; i < lists.size(); ++i) out = MergeSamples(out, lists[i]);
-  return out;
+  *out = *lists[0];
+  for (size_t i = 1; i < lists.size(); ++i) *out = MergeSamples(*out, *lists[i]);
 }
 
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,
@@ -62,24 +60,98 @@ std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& firs
   return out;
 }
 
-absl::StatusOr<std::vector<SeriesData>> MergeReader::Select(
+// Each source's cursor holds its current series; Next() takes the smallest label set among them,
+// merges the samples of every source at that label set and advances those sources. The sources'
+// shared_ptrs keep them alive as long as the cursor.
+class MergeCursor final : public SeriesCursor {
+ public:
+  MergeCursor(std::vector<std::shared_ptr<StorageReader>> sources,
+              std::vector<std::unique_ptr<SeriesCursor>> cursors)
+      : sources_(std::move(sources)) {
+    for (auto& c : cursors) children_.push_back(Child{std::move(c), {}, false});
+  }
+
+  bool Next(SeriesData* out) override {
+    if (!started_) {
+      started_ = true;
+      for (Child& c : children_) {
+        if (!Advance(c)) return false;
+      }
+    }
+    const common::Labels* min = nullptr;
+    for (const Child& c : children_) {
+      if (c.valid && (min == nullptr || c.current.labels < *min)) min = &c.current.labels;
+    }
+    if (min == nullptr) return false;
+    hits_.clear();
+    for (size_t i = 0; i < children_.size(); ++i) {
+      if (children_[i].valid && children_[i].current.labels == *min) hits_.push_back(i);
+    }
+    Child& first = children_[hits_[0]];
+    if (hits_.size() == 1) {
+      // Swapping hands the caller's old buffer to the child, which refills it on Advance.
+      std::swap(out->samples, first.current.samples);
+    } else {
+      lists_.clear();
+      for (size_t i : hits_) lists_.push_back(&children_[i].current.samples);
+      MergeSampleLists(lists_, &out->samples);
+    }
+    out->labels = std::move(first.current.labels);
+    for (size_t i : hits_) {
+      if (!Advance(children_[i])) return false;
+    }
+    return true;
+  }
+
+  absl::Status status() const override { return status_; }
+
+ private:
+  struct Child {
+    std::unique_ptr<SeriesCursor> cursor;
+    SeriesData current;
+    bool valid;
+  };
+
+  // False on an error (kept in status_); the end of a source is not an error.
+  bool Advance(Child& c) {
+    c.valid = c.cursor->Next(&c.current);
+    if (!c.valid && !c.cursor->status().ok()) {
+      status_ = c.cursor->status();
+      return false;
+    }
+    return true;
+  }
+
+  std::vector<std::shared_ptr<StorageReader>> sources_;
+  std::vector<Child> children_;
+  std::vector<size_t> hits_;
+  std::vector<const std::vector<common::Sample>*> lists_;
+  absl::Status status_;
+  bool started_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<SeriesCursor>> MergeReader::SelectCursor(
     const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
   std::vector<std::shared_ptr<StorageReader>> sources = sources_();
-  if (sources.size() == 1) return sources[0]->Select(matchers, min_t_ms, max_t_ms);
-  // Every source's samples of a series first, then one merge per series: folding source by source
-  // would copy a series' samples again for every block it spans.
-  std::map<common::Labels, std::vector<std::vector<common::Sample>>> parts;
+  std::vector<std::unique_ptr<SeriesCursor>> cursors;
+  cursors.reserve(sources.size());
   for (const auto& source : sources) {
-    absl::StatusOr<std::vector<SeriesData>> part = source->Select(matchers, min_t_ms, max_t_ms);
-    if (!part.ok()) return part.status();
-    for (SeriesData& s : *part) {
-      if (s.samples.empty()) continue;
-      parts[std::move(s.labels)].push_back(std::move(s.samples));
-    }
+    absl::StatusOr<std::unique_ptr<SeriesCursor>> c =
+        source->SelectCursor(matchers, min_t_ms, max_t_ms);
+    if (!c.ok()) return c.status();
+    cursors.push_back(*std::move(c));
   }
+  return std::make_unique<MergeCursor>(std::move(sources), std::move(cursors));
+}
+
+absl::StatusOr<std::vector<SeriesData>> MergeReader::Select(
+    const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> cursor = SelectCursor(matchers, min_t_ms, max_t_ms);
+  if (!cursor.ok()) return cursor.status();
   std::vector<SeriesData> out;
-  out.reserve(parts.size());
-  for (auto& [labels, lists] : parts) out.push_back(SeriesData{labels, MergeSampleLists(lists)});
+  SeriesData d;
+  while ((*cursor)->Next(&d)) out.push_back(std::move(d));
+  if (!(*cursor)->status().ok()) return (*cursor)->status();
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "collector/storage/storage.h"
@@ -26,6 +27,9 @@ class MergeReader final : public StorageReader {
 
   absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
                                                  int64_t min_t_ms, int64_t max_t_ms) override;
+  // A k-way merge by labels over every source's cursor: one series in memory per source.
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<common::Labels>> Series(const std::vector<LabelMatcher>& matchers,
                                                      int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
@@ -38,9 +42,11 @@ class MergeReader final : public StorageReader {
   SourceFn sources_;
 };
 
-// Merges timestamp-sorted, non-empty sample lists given in source order (on equal timestamps the
-// earlier list's sample is kept); the lists are consumed.
-std::vector<common::Sample> MergeSampleLists(std::vector<std::vector<common::Sample>>& lists);
+// Merges timestamp-sorted, non-empty sample lists given in source order into `out` (on equal
+// timestamps the earlier list's sample is kept). Time-disjoint lists, the usual case (blocks and
+// the head), are concatenated in time order.
+void MergeSampleLists(std::span<const std::vector<common::Sample>* const> lists,
+                      std::vector<common::Sample>* out);
 
 // Merges two timestamp-sorted sample lists; on equal timestamps keeps `first`'s sample.
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -80,6 +81,33 @@ class Appender {
                                               const std::vector<common::Sample>& samples) = 0;
 };
 
+// A pull cursor over the series a selection matched, in label order, one at a time: a query can
+// decode, evaluate and drop each series before the next is read, so its memory is one series'
+// samples rather than all of them. Not thread-safe; the reader that made it must outlive it.
+class SeriesCursor {
+ public:
+  virtual ~SeriesCursor() = default;
+  // Moves to the next series and fills `out` (its buffers are reused: pass the same one back).
+  // False at the end, or on an error, which status() then reports.
+  virtual bool Next(SeriesData* out) = 0;
+  virtual absl::Status status() const { return absl::OkStatus(); }
+};
+
+// A cursor over series already in memory (sorted by labels), e.g. Select()'s result.
+class VectorSeriesCursor final : public SeriesCursor {
+ public:
+  explicit VectorSeriesCursor(std::vector<SeriesData> series) : series_(std::move(series)) {}
+  bool Next(SeriesData* out) override {
+    if (next_ == series_.size()) return false;
+    *out = std::move(series_[next_++]);
+    return true;
+  }
+
+ private:
+  std::vector<SeriesData> series_;
+  size_t next_ = 0;
+};
+
 class StorageReader {
  public:
   virtual ~StorageReader() = default;
@@ -87,6 +115,14 @@ class StorageReader {
   // with those samples. Sorted by labels.
   virtual absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
                                                          int64_t min_t_ms, int64_t max_t_ms) = 0;
+  // The same series as Select, through a cursor that reads them one at a time. The default
+  // selects everything first; readers with compressed data decode series by series.
+  virtual absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
+    absl::StatusOr<std::vector<SeriesData>> all = Select(matchers, min_t_ms, max_t_ms);
+    if (!all.ok()) return all.status();
+    return std::make_unique<VectorSeriesCursor>(*std::move(all));
+  }
   // Label sets of matching series (no samples) with data in [min_t_ms, max_t_ms]; sorted.
   virtual absl::StatusOr<std::vector<common::Labels>> Series(
       const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) = 0;

@@ -470,18 +470,21 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   // checks without decoding rely on them.
   bool first = true;
   bool stopped = false;
-  while (it.Next()) {
-    const int64_t t = it.t();
-    if ((first && t != chunk.min_t) || t > chunk.max_t) {
+  int64_t t[BlockChunkIterator::kBatch];
+  double v[BlockChunkIterator::kBatch];
+  while (!stopped) {
+    const size_t k = it.NextBatch(t, v, BlockChunkIterator::kBatch);
+    if (k == 0) break;
+    if ((first && t[0] != chunk.min_t) || t[k - 1] > chunk.max_t) {
       return error("samples outside the chunk's bounds");
     }
     first = false;
-    if (t < min_t) continue;
-    if (t > max_t) {
-      stopped = true;
-      break;
-    }
-    out->push_back({t, it.v()});
+    size_t begin = 0;
+    while (begin < k && t[begin] < min_t) ++begin;
+    size_t end = begin;
+    while (end < k && t[end] <= max_t) ++end;
+    stopped = end < k;
+    for (size_t i = begin; i < end; ++i) out->push_back({t[i], v[i]});
   }
   if (it.error()) return error("undecodable data");
   if (!stopped && it.t() != chunk.max_t) return error("samples outside the chunk's bounds");
@@ -523,29 +526,59 @@ absl::StatusOr<::Roaring> Block::SelectInRange(const std::vector<LabelMatcher>& 
   return in_range;
 }
 
-absl::StatusOr<std::vector<SeriesData>> Block::Select(const std::vector<LabelMatcher>& matchers,
-                                                      int64_t min_t_ms, int64_t max_t_ms) {
-  std::vector<SeriesData> out;
+// Walks the matching ids in ascending order (which is label order), decoding the chunks of one
+// series inside the range per Next().
+class Block::SelectionCursor final : public SeriesCursor {
+ public:
+  SelectionCursor(const Block& block, ::Roaring ids, int64_t lo, int64_t hi)
+      : block_(block), ids_(std::move(ids)), it_(ids_.begin()), lo_(lo), hi_(hi) {}
+
+  bool Next(SeriesData* out) override {
+    for (; it_ != ids_.end() && status_.ok(); ++it_) {
+      const uint32_t id = *it_;
+      block_.DecodeSeries(id, nullptr, &chunks_);
+      out->samples.clear();
+      for (const ChunkRef& ref : chunks_) {
+        if (ref.max_t < lo_) continue;
+        if (ref.min_t > hi_) break;
+        status_ = block_.DecodeChunk(id, ref, lo_, hi_, &out->samples);
+        if (!status_.ok()) return false;
+      }
+      if (out->samples.empty()) continue;
+      block_.DecodeSeries(id, &out->labels, nullptr);
+      ++it_;
+      return true;
+    }
+    return false;
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  const Block& block_;
+  const ::Roaring ids_;
+  ::Roaring::const_iterator it_;
+  const int64_t lo_;
+  const int64_t hi_;
+  std::vector<ChunkRef> chunks_;
+  absl::Status status_;
+};
+
+absl::StatusOr<std::unique_ptr<SeriesCursor>> Block::SelectCursor(
+    const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
   const int64_t lo = std::max(min_t_ms, meta_.min_t);
   const int64_t hi = std::min(max_t_ms, meta_.max_t);
-  if (lo > hi) return out;
-  ::Roaring ids = postings_.Select(matchers);
-  std::vector<ChunkRef> chunks;
-  // Ids ascend in label order, so the output is sorted without sorting.
-  for (uint32_t id : ids) {
-    DecodeSeries(id, nullptr, &chunks);
-    SeriesData& d = out.emplace_back();
-    for (const ChunkRef& ref : chunks) {
-      if (ref.max_t < lo) continue;
-      if (ref.min_t > hi) break;
-      if (absl::Status s = DecodeChunk(id, ref, lo, hi, &d.samples); !s.ok()) return s;
-    }
-    if (d.samples.empty()) {
-      out.pop_back();
-    } else {
-      DecodeSeries(id, &d.labels, nullptr);
-    }
-  }
+  if (lo > hi) return std::make_unique<VectorSeriesCursor>(std::vector<SeriesData>{});
+  return std::make_unique<SelectionCursor>(*this, postings_.Select(matchers), lo, hi);
+}
+
+absl::StatusOr<std::vector<SeriesData>> Block::Select(const std::vector<LabelMatcher>& matchers,
+                                                      int64_t min_t_ms, int64_t max_t_ms) {
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> cursor = SelectCursor(matchers, min_t_ms, max_t_ms);
+  if (!cursor.ok()) return cursor.status();
+  std::vector<SeriesData> out;
+  SeriesData d;
+  while ((*cursor)->Next(&d)) out.push_back(std::move(d));
+  if (!(*cursor)->status().ok()) return (*cursor)->status();
   return out;
 }
 

@@ -59,6 +59,9 @@ class Block final : public StorageReader {
   // same way.
   absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
                                                  int64_t min_t_ms, int64_t max_t_ms) override;
+  // Decodes one series per Next(); series ids ascend in label order, so nothing is sorted.
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<common::Labels>> Series(const std::vector<LabelMatcher>& matchers,
                                                      int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
@@ -81,6 +84,8 @@ class Block final : public StorageReader {
     uint64_t offset;
     uint64_t length;
   };
+
+  class SelectionCursor;
 
   explicit Block(std::string dir) : dir_(std::move(dir)) {}
   absl::Status Load();

@@ -714,12 +714,21 @@ bool Head::HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const {
 
 void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
                           std::vector<common::Sample>* out) const {
+  auto lo =
+      std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), min_t,
+                       [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
+  auto hi =
+      std::upper_bound(s.out_of_order.begin(), s.out_of_order.end(), max_t,
+                       [](int64_t ts, const common::Sample& a) { return ts < a.timestamp_ms; });
+  // Without out-of-order samples in range (the usual case) the chunks decode straight into `out`.
   std::vector<common::Sample> in_order;
+  std::vector<common::Sample>* dst = lo == hi ? out : &in_order;
+  out->clear();
   auto decode = [&](std::string_view data) {
     XorChunkIterator it(data);
     while (it.Next()) {
       if (it.t() > max_t) break;
-      if (it.t() >= min_t) in_order.push_back(common::Sample{it.t(), it.v()});
+      if (it.t() >= min_t) dst->push_back(common::Sample{it.t(), it.v()});
     }
   };
   for (const ClosedChunk& c : s.chunks) {
@@ -728,13 +737,7 @@ void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
   if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
     decode(s.open.bytes());
   }
-  auto lo =
-      std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), min_t,
-                       [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
-  auto hi =
-      std::upper_bound(s.out_of_order.begin(), s.out_of_order.end(), max_t,
-                       [](int64_t ts, const common::Sample& a) { return ts < a.timestamp_ms; });
-  out->clear();
+  if (lo == hi) return;
   out->reserve(in_order.size() + static_cast<size_t>(hi - lo));
   std::merge(in_order.begin(), in_order.end(), lo, hi, std::back_inserter(*out),
              [](const common::Sample& a, const common::Sample& b) {
@@ -754,18 +757,57 @@ void Head::ForEachInRange(const Roaring& ids, int64_t min_t, int64_t max_t, Fn&&
   }
 }
 
+// Holds the matching series' labels and ids in label order; each Next() reads one series.
+class Head::SelectionCursor final : public SeriesCursor {
+ public:
+  SelectionCursor(const Head& head, std::vector<std::pair<common::Labels, uint32_t>> series,
+                  int64_t min_t, int64_t max_t)
+      : head_(head), series_(std::move(series)), min_t_(min_t), max_t_(max_t) {}
+
+  bool Next(SeriesData* out) override {
+    while (next_ < series_.size()) {
+      auto& [labels, id] = series_[next_++];
+      {
+        const Shard& shard = head_.shards_[ShardOfId(id)];
+        absl::MutexLock lock(&shard.mu);
+        auto it = shard.by_id.find(id);
+        if (it == shard.by_id.end()) continue;  // dropped since the selection
+        head_.CollectSamples(*it->second, min_t_, max_t_, &out->samples);
+      }
+      if (out->samples.empty()) continue;
+      out->labels = std::move(labels);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  const Head& head_;
+  std::vector<std::pair<common::Labels, uint32_t>> series_;
+  const int64_t min_t_;
+  const int64_t max_t_;
+  size_t next_ = 0;
+};
+
+absl::StatusOr<std::unique_ptr<SeriesCursor>> Head::SelectCursor(
+    const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
+  Roaring ids = index_.Select(matchers);
+  std::vector<std::pair<common::Labels, uint32_t>> series;
+  series.reserve(ids.cardinality());
+  ForEachInRange(ids, min_t_ms, max_t_ms,
+                 [&](const MemSeries& s) { series.emplace_back(s.labels.ToLabels(), s.id); });
+  std::sort(series.begin(), series.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return std::make_unique<SelectionCursor>(*this, std::move(series), min_t_ms, max_t_ms);
+}
+
 absl::StatusOr<std::vector<SeriesData>> Head::Select(const std::vector<LabelMatcher>& matchers,
                                                      int64_t min_t_ms, int64_t max_t_ms) {
-  Roaring ids = index_.Select(matchers);
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> cursor = SelectCursor(matchers, min_t_ms, max_t_ms);
+  if (!cursor.ok()) return cursor.status();
   std::vector<SeriesData> out;
-  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) {
-    SeriesData d;
-    d.labels = s.labels.ToLabels();
-    CollectSamples(s, min_t_ms, max_t_ms, &d.samples);
-    if (!d.samples.empty()) out.push_back(std::move(d));
-  });
-  std::sort(out.begin(), out.end(),
-            [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  SeriesData d;
+  while ((*cursor)->Next(&d)) out.push_back(std::move(d));
   return out;
 }
 

@@ -78,6 +78,10 @@ class Head final : public Appender, public StorageReader {
 
   absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& matchers,
                                                  int64_t min_t_ms, int64_t max_t_ms) override;
+  // The cursor sorts the matching series' labels up front and decodes one series per Next()
+  // under its shard lock; a series dropped in between is skipped.
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<common::Labels>> Series(const std::vector<LabelMatcher>& matchers,
                                                      int64_t min_t_ms, int64_t max_t_ms) override;
   absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& matchers,
@@ -167,6 +171,8 @@ class Head final : public Appender, public StorageReader {
   };
 
   Head(HeadOptions options, common::Registry& registry);
+
+  class SelectionCursor;
 
   // Creates the series for `key` in `shard` (its lock held). Returns null when a series limit is
   // reached (counted).

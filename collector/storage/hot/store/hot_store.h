@@ -71,6 +71,10 @@ class HotStore final : public Appender, public StorageReader {
                                                  int64_t min_t_ms, int64_t max_t_ms) override {
     return reader_.Select(matchers, min_t_ms, max_t_ms);
   }
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(
+      const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) override {
+    return reader_.SelectCursor(matchers, min_t_ms, max_t_ms);
+  }
   absl::StatusOr<std::vector<common::Labels>> Series(const std::vector<LabelMatcher>& matchers,
                                                      int64_t min_t_ms, int64_t max_t_ms) override {
     return reader_.Series(matchers, min_t_ms, max_t_ms);

@@ -26,14 +26,18 @@ TEST(MergeSamplesTest, InterleavesAndKeepsFirstOnEqualTimestamps) {
 
 TEST(MergeSampleListsTest, ConcatenatesDisjointListsInTimeOrder) {
   std::vector<std::vector<Sample>> lists{{{20, 2}, {25, 3}}, {{1, 0}, {5, 1}}, {{30, 4}}};
-  std::vector<Sample> m = MergeSampleLists(lists);
+  std::vector<const std::vector<Sample>*> ptrs{&lists[0], &lists[1], &lists[2]};
+  std::vector<Sample> m{{99, 99}};  // replaced, not appended to
+  MergeSampleLists(ptrs, &m);
   ASSERT_EQ(m.size(), 5u);
   for (size_t i = 0; i < m.size(); ++i) EXPECT_EQ(m[i].value, static_cast<double>(i));
 }
 
 TEST(MergeSampleListsTest, OverlappingListsKeepTheEarlierSourceOnEqualTimestamps) {
   std::vector<std::vector<Sample>> lists{{{5, 50}, {10, 100}}, {{1, 1}, {5, 99}, {7, 70}}};
-  std::vector<Sample> m = MergeSampleLists(lists);
+  std::vector<const std::vector<Sample>*> ptrs{&lists[0], &lists[1]};
+  std::vector<Sample> m;
+  MergeSampleLists(ptrs, &m);
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m[0].timestamp_ms, 1);
   EXPECT_EQ(m[1].timestamp_ms, 5);
@@ -66,6 +70,103 @@ TEST(MergeReaderTest, StitchesSeriesAcrossSourcesWithoutGapOrDoubleCount) {
   EXPECT_EQ(series.size(), 1u);
   auto restricted = *reader.Select({NameIs("m")}, 3000, 12000);
   EXPECT_EQ(restricted[0].samples.size(), 10u);
+}
+
+// The cursor interleaves series from several sources in label order, merging equal label sets,
+// and hands out the same series as Select.
+TEST(MergeReaderTest, CursorMergesSourcesInLabelOrder) {
+  auto a = std::make_shared<MemoryStore>();
+  auto b = std::make_shared<MemoryStore>();
+  auto c = std::make_shared<MemoryStore>();
+  auto series = [](const std::string& host) { return Labels{{"__name__", "m"}, {"host", host}}; };
+  ASSERT_TRUE(a->Append(series("h1"), {{1000, 1}, {2000, 2}}).ok());
+  ASSERT_TRUE(a->Append(series("h4"), {{1000, 4}}).ok());
+  ASSERT_TRUE(b->Append(series("h2"), {{1000, 2}}).ok());
+  ASSERT_TRUE(b->Append(series("h4"), {{3000, 40}}).ok());
+  ASSERT_TRUE(c->Append(series("h1"), {{500, 0.5}, {2000, 99}}).ok());  // 2000 is also in a
+  ASSERT_TRUE(c->Append(series("h3"), {{1000, 3}}).ok());
+  MergeReader reader([&] { return std::vector<std::shared_ptr<StorageReader>>{a, b, c}; });
+  auto cursor = *reader.SelectCursor({NameIs("m")}, 0, 10000);
+  std::vector<SeriesData> got;
+  SeriesData d;
+  while (cursor->Next(&d)) got.push_back(d);
+  ASSERT_TRUE(cursor->status().ok());
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].labels, series("h1"));
+  ASSERT_EQ(got[0].samples.size(), 3u);
+  EXPECT_EQ(got[0].samples[0].timestamp_ms, 500);
+  EXPECT_EQ(got[0].samples[2].value, 2);  // the first source wins on equal timestamps
+  EXPECT_EQ(got[1].labels, series("h2"));
+  EXPECT_EQ(got[2].labels, series("h3"));
+  EXPECT_EQ(got[3].labels, series("h4"));
+  ASSERT_EQ(got[3].samples.size(), 2u);
+  EXPECT_EQ(got[3].samples[1].value, 40);
+  auto selected = *reader.Select({NameIs("m")}, 0, 10000);
+  ASSERT_EQ(selected.size(), got.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(selected[i].labels, got[i].labels);
+    EXPECT_EQ(selected[i].samples.size(), got[i].samples.size());
+  }
+}
+
+// A reader whose cursor yields one series and then fails, like a block with a corrupt chunk.
+class FailingReader final : public StorageReader {
+ public:
+  class Cursor final : public SeriesCursor {
+   public:
+    bool Next(SeriesData* out) override {
+      if (calls_++ == 0) {
+        *out = SeriesData{Labels{{"__name__", "m"}, {"host", "a"}}, {{1000, 1}}};
+        return true;
+      }
+      status_ = absl::DataLossError("bad chunk");
+      return false;
+    }
+    absl::Status status() const override { return status_; }
+
+   private:
+    int calls_ = 0;
+    absl::Status status_;
+  };
+  absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>&, int64_t,
+                                                 int64_t) override {
+    return absl::DataLossError("bad chunk");
+  }
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(const std::vector<LabelMatcher>&,
+                                                             int64_t, int64_t) override {
+    return std::make_unique<Cursor>();
+  }
+  absl::StatusOr<std::vector<Labels>> Series(const std::vector<LabelMatcher>&, int64_t,
+                                             int64_t) override {
+    return std::vector<Labels>{};
+  }
+  absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>&, int64_t,
+                                                      int64_t) override {
+    return std::vector<std::string>{};
+  }
+  absl::StatusOr<std::vector<std::string>> LabelValues(const std::string&,
+                                                       const std::vector<LabelMatcher>&, int64_t,
+                                                       int64_t) override {
+    return std::vector<std::string>{};
+  }
+};
+
+// A source's error ends the merged cursor with that error, and fails Select, rather than
+// returning a silently shorter result.
+TEST(MergeReaderTest, SourceErrorsReachTheCaller) {
+  auto good = std::make_shared<MemoryStore>();
+  ASSERT_TRUE(good->Append(Labels{{"__name__", "m"}, {"host", "b"}}, {{1000, 2}}).ok());
+  auto bad = std::make_shared<FailingReader>();
+  MergeReader reader([&] { return std::vector<std::shared_ptr<StorageReader>>{good, bad}; });
+  auto cursor = *reader.SelectCursor({NameIs("m")}, 0, 10000);
+  SeriesData d;
+  int n = 0;
+  while (cursor->Next(&d)) ++n;
+  EXPECT_EQ(cursor->status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_LE(n, 1);
+  auto selected = reader.Select({NameIs("m")}, 0, 10000);
+  ASSERT_FALSE(selected.ok());
+  EXPECT_EQ(selected.status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
