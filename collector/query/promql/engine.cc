@@ -113,13 +113,16 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(std::string_view query, int64_t s
       clock.MonotonicMs() + (timeout_ms > 0 ? timeout_ms : options_.timeout_ms);
   return Guarded([&]() -> absl::StatusOr<QueryResult> {
     Evaluator ev(storage_, options_, clock, deadline, start_ms, end_ms, step_ms);
-    ev.Prepare(**root, start_ms, end_ms);
     const auto by_labels = [](const Series& a, const Series& b) { return a.metric < b.metric; };
     // The steps are start, start + step, ... up to end (computed without overflow).
     const uint64_t steps = (static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) /
                                static_cast<uint64_t>(step_ms) +
                            1;
-    if (options_.step_evaluation && steps <= kMaxStepsForStepEvaluation) {
+    const bool step_evaluation = options_.step_evaluation && steps <= kMaxStepsForStepEvaluation;
+    // The step evaluator streams the selectors it consumes whole (one series in memory at a
+    // time), so loading waits for it; whatever it leaves is loaded before the per-step loop.
+    ev.Prepare(**root, start_ms, end_ms, /*defer=*/step_evaluation);
+    if (step_evaluation) {
       const StepGrid grid{start_ms, step_ms, static_cast<size_t>(steps)};
       ev.SetStepGrid(grid);
       if (StepEvaluator(ev, grid).Precompute(**root)) {
@@ -132,6 +135,7 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(std::string_view query, int64_t s
         result.value = std::move(matrix);
         return result;
       }
+      ev.LoadPending();
     }
     std::unordered_map<std::string, size_t> index;
     Matrix matrix;

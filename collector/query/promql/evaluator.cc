@@ -101,8 +101,28 @@ int64_t Evaluator::EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_
   return SatSub(t, offset_ms);
 }
 
-void Evaluator::Prepare(const Expr& root, int64_t min_t_ms, int64_t max_t_ms) {
+void Evaluator::Prepare(const Expr& root, int64_t min_t_ms, int64_t max_t_ms, bool defer) {
+  defer_ = defer;
   Walk(root, min_t_ms, max_t_ms, 0);
+}
+
+void Evaluator::Request(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale) {
+  const LoadSpec spec{min_t, max_t, drop_stale};
+  if (!defer_) {
+    Load(vs, spec);
+    return;
+  }
+  if (pending_.try_emplace(&vs, spec).second) pending_order_.push_back(&vs);
+}
+
+void Evaluator::LoadPending() {
+  for (const VectorSelector* vs : pending_order_) {
+    auto it = pending_.find(vs);
+    if (it == pending_.end() || it->second.streamed) continue;
+    const LoadSpec spec = it->second;
+    pending_.erase(it);
+    Load(*vs, spec);
+  }
 }
 
 void Evaluator::Walk(const Expr& expr, int64_t lo, int64_t hi, int depth) {
@@ -115,7 +135,7 @@ void Evaluator::Walk(const Expr& expr, int64_t lo, int64_t hi, int depth) {
       const auto& vs = expr.As<VectorSelector>();
       const int64_t a = EffectiveTime(vs.at, vs.offset_ms, lo);
       const int64_t b = EffectiveTime(vs.at, vs.offset_ms, hi);
-      Load(vs, SatSub(a, options_.lookback_delta_ms - 1), b, /*drop_stale=*/false);
+      Request(vs, SatSub(a, options_.lookback_delta_ms - 1), b, /*drop_stale=*/false);
       return;
     }
     case ExprKind::kMatrixSelector: {
@@ -123,7 +143,7 @@ void Evaluator::Walk(const Expr& expr, int64_t lo, int64_t hi, int depth) {
       const VectorSelector& vs = *ms.selector;
       const int64_t a = EffectiveTime(vs.at, vs.offset_ms, lo);
       const int64_t b = EffectiveTime(vs.at, vs.offset_ms, hi);
-      Load(vs, SatSub(a, ms.range_ms - 1), b, /*drop_stale=*/true);
+      Request(vs, SatSub(a, ms.range_ms - 1), b, /*drop_stale=*/true);
       return;
     }
     case ExprKind::kSubquery: {
@@ -157,35 +177,93 @@ void Evaluator::Walk(const Expr& expr, int64_t lo, int64_t hi, int depth) {
   }
 }
 
-void Evaluator::Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale) {
+std::unique_ptr<SeriesCursor> Evaluator::OpenCursor(const VectorSelector& vs,
+                                                    const LoadSpec& spec) {
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> cursor =
+      storage_.SelectCursor(vs.matchers, spec.min_t, spec.max_t);
+  if (!cursor.ok()) throw EvalError{absl::InternalError(std::string(cursor.status().message()))};
+  return *std::move(cursor);
+}
+
+namespace {
+
+// A series' samples as points: inside [min_t, max_t], without staleness markers if asked.
+void ToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
+              bool drop_stale, std::vector<Point>* out) {
+  out->clear();
+  out->reserve(samples.size());
+  for (const common::Sample& sample : samples) {
+    if (sample.timestamp_ms < min_t || sample.timestamp_ms > max_t) continue;
+    if (drop_stale && common::IsStaleNaN(sample.value)) continue;
+    out->push_back({sample.timestamp_ms, sample.value});
+  }
+}
+
+void ThrowIfFailed(const SeriesCursor& cursor) {
+  if (!cursor.status().ok()) {
+    throw EvalError{absl::InternalError(std::string(cursor.status().message()))};
+  }
+}
+
+}  // namespace
+
+void Evaluator::Load(const VectorSelector& vs, const LoadSpec& spec) {
   CheckDeadline();
-  absl::StatusOr<std::vector<SeriesData>> selected = storage_.Select(vs.matchers, min_t, max_t);
-  if (!selected.ok()) {
-    throw EvalError{absl::InternalError(std::string(selected.status().message()))};
-  }
+  std::unique_ptr<SeriesCursor> cursor = OpenCursor(vs, spec);
   std::vector<LoadedSeries>& out = selectors_[&vs];
-  out.reserve(selected->size());
   int64_t total = 0;
-  for (SeriesData& s : *selected) {
+  SeriesData s;
+  size_t n = 0;
+  while (cursor->Next(&s)) {
+    if (++n % 1024 == 0) CheckDeadline();
     LoadedSeries loaded;
+    ToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &loaded.points);
+    if (loaded.points.empty()) continue;
     loaded.metric = std::move(s.labels);
-    loaded.points.reserve(s.samples.size());
-    for (const common::Sample& sample : s.samples) {
-      if (sample.timestamp_ms < min_t || sample.timestamp_ms > max_t) continue;
-      if (drop_stale && common::IsStaleNaN(sample.value)) continue;
-      loaded.points.push_back({sample.timestamp_ms, sample.value});
-    }
-    // Released as we go, so the next series' points can reuse the memory (fewer page faults).
-    std::vector<common::Sample>().swap(s.samples);
     total += static_cast<int64_t>(loaded.points.size());
-    if (!loaded.points.empty()) out.push_back(std::move(loaded));
+    out.push_back(std::move(loaded));
   }
+  ThrowIfFailed(*cursor);
   CheckSamples(total);
 }
 
-const std::vector<Evaluator::LoadedSeries>* Evaluator::LoadedFor(const VectorSelector& vs) const {
-  auto it = selectors_.find(&vs);
-  return it == selectors_.end() ? nullptr : &it->second;
+const std::vector<Evaluator::LoadedSeries>* Evaluator::LoadedFor(const VectorSelector& vs) {
+  if (auto it = selectors_.find(&vs); it != selectors_.end()) return &it->second;
+  auto pending = pending_.find(&vs);
+  if (pending == pending_.end()) return nullptr;
+  const LoadSpec spec = pending->second;
+  pending_.erase(pending);
+  Load(vs, spec);
+  return &selectors_[&vs];
+}
+
+bool Evaluator::StreamSeries(const VectorSelector& vs, SeriesFn fn) {
+  if (auto it = selectors_.find(&vs); it != selectors_.end()) {
+    for (const LoadedSeries& s : it->second) {
+      if (!fn(s.metric, s.points)) break;
+    }
+    return true;
+  }
+  auto pending = pending_.find(&vs);
+  if (pending == pending_.end()) return false;
+  LoadSpec& spec = pending->second;
+  spec.streamed = true;
+  CheckDeadline();
+  std::unique_ptr<SeriesCursor> cursor = OpenCursor(vs, spec);
+  SeriesData s;
+  std::vector<Point> points;
+  int64_t total = 0;
+  size_t n = 0;
+  while (cursor->Next(&s)) {
+    if (++n % 1024 == 0) CheckDeadline();
+    ToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &points);
+    if (points.empty()) continue;
+    total += static_cast<int64_t>(points.size());
+    CheckSamples(total);
+    if (!fn(s.labels, points)) return true;
+  }
+  ThrowIfFailed(*cursor);
+  return true;
 }
 
 void Evaluator::StorePrecomputed(const Expr& expr, StepValue value) {
@@ -250,9 +328,9 @@ Vector Evaluator::EvalSelector(const VectorSelector& vs, int64_t t) {
   const int64_t te = EffectiveTime(vs.at, vs.offset_ms, t);
   const int64_t oldest = SatSub(te, options_.lookback_delta_ms);  // exclusive
   Vector out;
-  auto it = selectors_.find(&vs);
-  if (it == selectors_.end()) return out;
-  for (const LoadedSeries& s : it->second) {
+  const std::vector<LoadedSeries>* loaded = LoadedFor(vs);
+  if (loaded == nullptr) return out;
+  for (const LoadedSeries& s : *loaded) {
     auto pos = std::upper_bound(s.points.begin(), s.points.end(), te,
                                 [](int64_t ts, const Point& p) { return ts < p.t; });
     if (pos == s.points.begin()) continue;
@@ -280,9 +358,9 @@ RangeArg Evaluator::EvalRange(const Expr& e, int64_t t) {
     out.range_end_ms = EffectiveTime(vs.at, vs.offset_ms, t);
     out.range_start_ms = SatSub(out.range_end_ms, ms->range_ms);
     out.range_ms = ms->range_ms;
-    auto it = selectors_.find(&vs);
-    if (it == selectors_.end()) return out;
-    for (const LoadedSeries& s : it->second) window(s.points, s.metric);
+    const std::vector<LoadedSeries>* loaded = LoadedFor(vs);
+    if (loaded == nullptr) return out;
+    for (const LoadedSeries& s : *loaded) window(s.points, s.metric);
   } else if (const Subquery* sq = expr.Cast<Subquery>()) {
     out.range_end_ms = EffectiveTime(sq->at, sq->offset_ms, t);
     out.range_start_ms = SatSub(out.range_end_ms, sq->range_ms);

@@ -6,7 +6,10 @@
 // Lifecycle (one Evaluator per query, single-threaded):
 //   1. Prepare(root, min_t, max_t) walks the tree once, works out for every selector the time span
 //      it can be asked about (evaluation times shifted by offset/@, widened by the lookback delta
-//      or the range, through any subqueries) and reads exactly that from storage, once.
+//      or the range, through any subqueries) and reads exactly that from storage, once. Range
+//      queries defer the reading: the step evaluator streams the selectors it consumes whole
+//      (StreamSeries: one series decoded, turned into step values and dropped at a time), and
+//      LoadPending() then loads what it left.
 //   2. Eval(root, t) is then called for each evaluation time. Instant selectors find the newest
 //      sample in (t - lookback, t] by binary search; range selectors and subqueries hand out
 //      windows (spans) over the loaded data without copying it. A subquery's inner expression is
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "collector/query/promql/ast.h"
 #include "collector/query/promql/engine.h"
 #include "collector/query/promql/step_value.h"
@@ -52,8 +56,13 @@ class Evaluator {
   Evaluator(StorageReader& storage, const EngineOptions& options, const common::Clock& clock,
             int64_t deadline_ms, int64_t query_start_ms, int64_t query_end_ms, int64_t interval_ms);
 
-  // Loads the data `root` needs to be evaluated at times in [min_t_ms, max_t_ms].
-  void Prepare(const Expr& root, int64_t min_t_ms, int64_t max_t_ms);
+  // Works out the data `root` needs to be evaluated at times in [min_t_ms, max_t_ms] and loads
+  // it. With `defer`, only records what each selector needs: StreamSeries() can then read a
+  // selector series by series without holding it, LoadPending() loads what is left, and a
+  // selector still unloaded is loaded when first evaluated.
+  void Prepare(const Expr& root, int64_t min_t_ms, int64_t max_t_ms, bool defer = false);
+  // Loads every deferred selector that StreamSeries() has not read.
+  void LoadPending();
 
   // The value of `expr` at `t_ms`: Scalar, String, Vector, or Matrix for range expressions.
   Value Eval(const Expr& expr, int64_t t_ms);
@@ -71,8 +80,14 @@ class Evaluator {
     common::Labels metric;
     std::vector<Point> points;
   };
-  // Null when Prepare() loaded nothing for `vs`.
-  const std::vector<LoadedSeries>* LoadedFor(const VectorSelector& vs) const;
+  // Null when Prepare() found nothing to load for `vs`; loads a deferred selector first.
+  const std::vector<LoadedSeries>* LoadedFor(const VectorSelector& vs);
+  // Calls fn(metric, points) for each series of `vs` with points, in label order, the points as
+  // LoadedFor would hold them; fn returns false to stop. A deferred selector is read from storage
+  // one series at a time and not kept (memory: one series); its samples count against the limit
+  // as Load's do. False when Prepare() found nothing to load for `vs`.
+  using SeriesFn = absl::FunctionRef<bool(const common::Labels&, std::span<const Point>)>;
+  bool StreamSeries(const VectorSelector& vs, SeriesFn fn);
   // The evaluation time after applying @ and offset.
   int64_t EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_t t) const;
   int64_t lookback_delta_ms() const { return options_.lookback_delta_ms; }
@@ -94,8 +109,19 @@ class Evaluator {
     Matrix matrix;
   };
 
+  // What a selector needs from storage: samples in [min_t, max_t], staleness markers dropped for
+  // range selectors.
+  struct LoadSpec {
+    int64_t min_t = 0;
+    int64_t max_t = 0;
+    bool drop_stale = false;
+    bool streamed = false;  // read by StreamSeries (LoadPending leaves it)
+  };
+
   void Walk(const Expr& expr, int64_t lo, int64_t hi, int depth);
-  void Load(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale);
+  void Request(const VectorSelector& vs, int64_t min_t, int64_t max_t, bool drop_stale);
+  void Load(const VectorSelector& vs, const LoadSpec& spec);
+  std::unique_ptr<SeriesCursor> OpenCursor(const VectorSelector& vs, const LoadSpec& spec);
   Vector EvalSelector(const VectorSelector& vs, int64_t t);
   Value EvalUnary(const Unary& u, int64_t t);
   Value EvalBinary(const Binary& b, int64_t t);
@@ -112,6 +138,9 @@ class Evaluator {
   const int64_t query_end_ms_;
   const int64_t interval_ms_;
 
+  bool defer_ = false;
+  absl::flat_hash_map<const VectorSelector*, LoadSpec> pending_;
+  std::vector<const VectorSelector*> pending_order_;
   absl::flat_hash_map<const VectorSelector*, std::vector<LoadedSeries>> selectors_;
   absl::flat_hash_map<const Subquery*, SubqueryGrid> subqueries_;
   StepGrid grid_;

@@ -118,35 +118,37 @@ bool StepEvaluator::Visit(const Expr& expr) {
 bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
   ev_.CheckDeadline();
   StepValue out;
-  const std::vector<Evaluator::LoadedSeries>* loaded = ev_.LoadedFor(vs);
-  if (loaded != nullptr) {
-    if (!Fits(loaded->size())) return false;
-    const size_t n = grid_.num_steps;
-    std::vector<int64_t> at(n);
-    std::vector<int64_t> oldest(n);  // exclusive
-    for (size_t i = 0; i < n; ++i) {
-      at[i] = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
-      oldest[i] = SatSub(at[i], ev_.lookback_delta_ms());
-    }
-    for (size_t si = 0; si < loaded->size(); ++si) {
-      if (si % 256 == 255) ev_.CheckDeadline();
-      const Evaluator::LoadedSeries& s = (*loaded)[si];
-      StepSeries series = NewSeries(s.metric);
-      const std::vector<Point>& pts = s.points;
-      size_t pos = 0;
-      bool any = false;
-      for (size_t i = 0; i < n; ++i) {
-        while (pos < pts.size() && pts[pos].t <= at[i]) ++pos;
-        if (pos == 0) continue;
-        const Point& p = pts[pos - 1];
-        if (p.t <= oldest[i] || common::IsStaleNaN(p.v)) continue;
-        series.values[i] = p.v;
-        series.present[i] = 1;
-        any = true;
-      }
-      if (any) out.series.push_back(std::move(series));
-    }
+  const size_t n = grid_.num_steps;
+  std::vector<int64_t> at(n);
+  std::vector<int64_t> oldest(n);  // exclusive
+  for (size_t i = 0; i < n; ++i) {
+    at[i] = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
+    oldest[i] = SatSub(at[i], ev_.lookback_delta_ms());
   }
+  size_t visited = 0;
+  bool fits = true;
+  ev_.StreamSeries(vs, [&](const common::Labels& metric, std::span<const Point> pts) {
+    if (++visited % 256 == 0) ev_.CheckDeadline();
+    if (!Fits(visited)) {
+      fits = false;
+      return false;
+    }
+    StepSeries series = NewSeries(metric);
+    size_t pos = 0;
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      while (pos < pts.size() && pts[pos].t <= at[i]) ++pos;
+      if (pos == 0) continue;
+      const Point& p = pts[pos - 1];
+      if (p.t <= oldest[i] || common::IsStaleNaN(p.v)) continue;
+      series.values[i] = p.v;
+      series.present[i] = 1;
+      any = true;
+    }
+    if (any) out.series.push_back(std::move(series));
+    return true;
+  });
+  if (!fits) return false;
   ev_.StorePrecomputed(expr, std::move(out));
   return true;
 }
@@ -171,60 +173,61 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
   if (ms == nullptr) return false;
   const VectorSelector& vs = *ms->selector;
   StepValue out;
-  if (const std::vector<Evaluator::LoadedSeries>* loaded = ev_.LoadedFor(vs); loaded != nullptr) {
-    if (!Fits(loaded->size())) return false;
-    const bool keep_name = RangeFnKeepsName(fn);
-    std::vector<common::Labels> metrics;
-    metrics.reserve(loaded->size());
-    for (const Evaluator::LoadedSeries& s : *loaded) {
-      metrics.push_back(keep_name ? s.metric : DropMetricName(s.metric));
-    }
-    if (!AllDistinct(metrics)) return false;
-    const size_t n = grid_.num_steps;
-    std::vector<RangeBounds> bounds(n);
-    for (size_t i = 0; i < n; ++i) {
-      bounds[i].end_ms = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
-      bounds[i].start_ms = SatSub(bounds[i].end_ms, ms->range_ms);
-      bounds[i].range_ms = ms->range_ms;
-    }
-    std::vector<double> scalars(scalar_args.size());
-    // For rate and increase: resets[k] counts the drops among points 1..k, so a window without
-    // one (the usual case) skips the scan for them.
-    const bool counter = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
-    std::vector<uint32_t> resets;
-    for (size_t si = 0; si < loaded->size(); ++si) {
-      if (si % 256 == 255) ev_.CheckDeadline();
-      const std::vector<Point>& pts = (*loaded)[si].points;
-      if (counter) {
-        resets.resize(pts.size());
-        uint32_t count = 0;
-        for (size_t k = 0; k < pts.size(); ++k) {
-          if (k > 0 && pts[k].v < pts[k - 1].v) ++count;
-          resets[k] = count;
-        }
-      }
-      StepSeries series = NewSeries(std::move(metrics[si]));
-      size_t lo = 0, hi = 0;
-      bool any = false;
-      for (size_t i = 0; i < n; ++i) {
-        while (hi < pts.size() && pts[hi].t <= bounds[i].end_ms) ++hi;
-        while (lo < hi && pts[lo].t <= bounds[i].start_ms) ++lo;
-        if (lo == hi) continue;
-        for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
-        RangeBounds window = bounds[i];
-        window.no_counter_resets = counter && resets[hi - 1] == resets[lo];
-        double v = 0;
-        if (!RangeFnValue(fn, window, std::span<const Point>(pts.data() + lo, hi - lo), scalars,
-                          grid_.At(i), v)) {
-          continue;
-        }
-        series.values[i] = v;
-        series.present[i] = 1;
-        any = true;
-      }
-      if (any) out.series.push_back(std::move(series));
-    }
+  const bool keep_name = RangeFnKeepsName(fn);
+  const size_t n = grid_.num_steps;
+  std::vector<RangeBounds> bounds(n);
+  for (size_t i = 0; i < n; ++i) {
+    bounds[i].end_ms = ev_.EffectiveTime(vs.at, vs.offset_ms, grid_.At(i));
+    bounds[i].start_ms = SatSub(bounds[i].end_ms, ms->range_ms);
+    bounds[i].range_ms = ms->range_ms;
   }
+  std::vector<double> scalars(scalar_args.size());
+  // For rate and increase: resets[k] counts the drops among points 1..k, so a window without
+  // one (the usual case) skips the scan for them.
+  const bool counter = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
+  std::vector<uint32_t> resets;
+  // The output labels of every series so far: two equal ones are left to the per-step evaluator.
+  std::unordered_set<std::string> keys;
+  size_t visited = 0;
+  bool computable = true;
+  // Streamed: each series' samples are read, turned into step values and dropped in turn.
+  ev_.StreamSeries(vs, [&](const common::Labels& input, std::span<const Point> pts) {
+    if (++visited % 256 == 0) ev_.CheckDeadline();
+    common::Labels metric = keep_name ? input : DropMetricName(input);
+    if (!Fits(visited) || !keys.insert(LabelsKey(metric)).second) {
+      computable = false;
+      return false;
+    }
+    if (counter) {
+      resets.resize(pts.size());
+      uint32_t count = 0;
+      for (size_t k = 0; k < pts.size(); ++k) {
+        if (k > 0 && pts[k].v < pts[k - 1].v) ++count;
+        resets[k] = count;
+      }
+    }
+    StepSeries series = NewSeries(std::move(metric));
+    size_t lo = 0, hi = 0;
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      while (hi < pts.size() && pts[hi].t <= bounds[i].end_ms) ++hi;
+      while (lo < hi && pts[lo].t <= bounds[i].start_ms) ++lo;
+      if (lo == hi) continue;
+      for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
+      RangeBounds window = bounds[i];
+      window.no_counter_resets = counter && resets[hi - 1] == resets[lo];
+      double v = 0;
+      if (!RangeFnValue(fn, window, pts.subspan(lo, hi - lo), scalars, grid_.At(i), v)) {
+        continue;
+      }
+      series.values[i] = v;
+      series.present[i] = 1;
+      any = true;
+    }
+    if (any) out.series.push_back(std::move(series));
+    return true;
+  });
+  if (!computable) return false;
   for (const ExprPtr& arg : c.args) {
     if (arg->Type() != ValueType::kMatrix) ev_.TakePrecomputed(*arg);
   }
