@@ -1,7 +1,6 @@
 #include "collector/query/promql/step_evaluator.h"
 
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -14,12 +13,11 @@
 #include "collector/query/promql/eval_helpers.h"
 #include "collector/query/promql/functions.h"
 #include "collector/query/promql/range_functions.h"
+#include "collector/query/promql/step_aggregator.h"
 #include "common/model/sample.h"
 
 namespace strata::collector::promql {
 namespace {
-
-constexpr uint32_t kNoRank = std::numeric_limits<uint32_t>::max();
 
 // True when no two of `metrics` are equal (the per-step evaluator would fail at a step where two
 // equal ones are both present, so such nodes are left to it).
@@ -37,11 +35,6 @@ bool AnyPresent(const StepSeries& s) {
     if (p) return true;
   }
   return false;
-}
-
-// The order key of series `index` at step i, as Materialize orders it.
-uint32_t OrderKey(const StepSeries& s, size_t index, size_t i) {
-  return s.rank.empty() ? static_cast<uint32_t>(index) : s.rank[i];
 }
 
 }  // namespace
@@ -85,6 +78,11 @@ bool StepEvaluator::Visit(const Expr& expr) {
     }
     case ExprKind::kAggregate: {
       const auto& a = expr.As<Aggregate>();
+      // Over a selector or a range function, each input series is folded into its group as it
+      // is computed, so the input vector never exists as a whole.
+      if (IsAccumulatorOp(a.op) && a.param == nullptr && IsStreamable(*a.expr)) {
+        return FusedAggregation(a, expr);
+      }
       const bool param = a.param == nullptr || Visit(*a.param);
       const bool inner = Visit(*a.expr);
       return param && inner && Aggregation(a, expr);
@@ -115,9 +113,46 @@ bool StepEvaluator::Visit(const Expr& expr) {
   return false;
 }
 
+void StepEvaluator::Reset(StepSeries& s, common::Labels metric) const {
+  s.metric = std::move(metric);
+  s.values.assign(grid_.num_steps, 0);
+  s.present.assign(grid_.num_steps, 0);
+  s.rank.clear();
+}
+
+bool StepEvaluator::IsStreamable(const Expr& expr) {
+  const Expr& e = Unparen(expr);
+  if (e.kind == ExprKind::kVectorSelector) return true;
+  return e.kind == ExprKind::kCall && IsRangeFunction(e.As<Call>().func->name);
+}
+
+bool StepEvaluator::Stream(const Expr& expr, SeriesSink sink) {
+  const Expr& e = Unparen(expr);
+  if (e.kind == ExprKind::kVectorSelector) return StreamSelector(e.As<VectorSelector>(), sink);
+  if (e.kind != ExprKind::kCall) return false;
+  const auto& c = e.As<Call>();
+  bool all = true;
+  for (const ExprPtr& arg : c.args) {
+    if (arg->Type() == ValueType::kMatrix || arg->Type() == ValueType::kString) continue;
+    all = Visit(*arg) && all;
+  }
+  return all && IsRangeFunction(c.func->name) && StreamRangeCall(c, sink);
+}
+
 bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
-  ev_.CheckDeadline();
   StepValue out;
+  const bool done = StreamSelector(vs, [&](StepSeries& series) {
+    if (!Fits(out.series.size() + 1)) return false;
+    out.series.push_back(std::move(series));
+    return true;
+  });
+  if (!done) return false;
+  ev_.StorePrecomputed(expr, std::move(out));
+  return true;
+}
+
+bool StepEvaluator::StreamSelector(const VectorSelector& vs, SeriesSink sink) {
+  ev_.CheckDeadline();
   const size_t n = grid_.num_steps;
   std::vector<int64_t> at(n);
   std::vector<int64_t> oldest(n);  // exclusive
@@ -126,14 +161,11 @@ bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
     oldest[i] = SatSub(at[i], ev_.lookback_delta_ms());
   }
   size_t visited = 0;
-  bool fits = true;
+  bool done = true;
+  StepSeries series;
   ev_.StreamSeries(vs, [&](const common::Labels& metric, std::span<const Point> pts) {
     if (++visited % 256 == 0) ev_.CheckDeadline();
-    if (!Fits(visited)) {
-      fits = false;
-      return false;
-    }
-    StepSeries series = NewSeries(metric);
+    Reset(series, metric);
     size_t pos = 0;
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
@@ -145,15 +177,25 @@ bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
       series.present[i] = 1;
       any = true;
     }
-    if (any) out.series.push_back(std::move(series));
+    if (any && !sink(series)) done = false;
+    return done;
+  });
+  return done;
+}
+
+bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
+  StepValue out;
+  const bool done = StreamRangeCall(c, [&](StepSeries& series) {
+    if (!Fits(out.series.size() + 1)) return false;
+    out.series.push_back(std::move(series));
     return true;
   });
-  if (!fits) return false;
+  if (!done) return false;
   ev_.StorePrecomputed(expr, std::move(out));
   return true;
 }
 
-bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
+bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
   ev_.CheckDeadline();
   const RangeFn fn = RangeFnByName(c.func->name);
   // Its factor checks fail even over an empty range vector: leave it to the per-step evaluator.
@@ -172,7 +214,6 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
   }
   if (ms == nullptr) return false;
   const VectorSelector& vs = *ms->selector;
-  StepValue out;
   const bool keep_name = RangeFnKeepsName(fn);
   const size_t n = grid_.num_steps;
   std::vector<RangeBounds> bounds(n);
@@ -189,13 +230,14 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
   // The output labels of every series so far: two equal ones are left to the per-step evaluator.
   std::unordered_set<std::string> keys;
   size_t visited = 0;
-  bool computable = true;
+  bool done = true;
+  StepSeries series;
   // Streamed: each series' samples are read, turned into step values and dropped in turn.
   ev_.StreamSeries(vs, [&](const common::Labels& input, std::span<const Point> pts) {
     if (++visited % 256 == 0) ev_.CheckDeadline();
     common::Labels metric = keep_name ? input : DropMetricName(input);
-    if (!Fits(visited) || !keys.insert(LabelsKey(metric)).second) {
-      computable = false;
+    if (!keys.insert(LabelsKey(metric)).second) {
+      done = false;
       return false;
     }
     if (counter) {
@@ -206,7 +248,7 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
         resets[k] = count;
       }
     }
-    StepSeries series = NewSeries(std::move(metric));
+    Reset(series, std::move(metric));
     size_t lo = 0, hi = 0;
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
@@ -224,14 +266,13 @@ bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
       series.present[i] = 1;
       any = true;
     }
-    if (any) out.series.push_back(std::move(series));
-    return true;
+    if (any && !sink(series)) done = false;
+    return done;
   });
-  if (!computable) return false;
+  if (!done) return false;
   for (const ExprPtr& arg : c.args) {
     if (arg->Type() != ValueType::kMatrix) ev_.TakePrecomputed(*arg);
   }
-  ev_.StorePrecomputed(expr, std::move(out));
   return true;
 }
 
@@ -240,52 +281,23 @@ bool StepEvaluator::Aggregation(const Aggregate& a, const Expr& expr) {
   ev_.CheckDeadline();
   const StepValue* in = ev_.FindPrecomputed(*a.expr);
   if (in == nullptr || in->is_scalar) return false;
-  std::unordered_map<std::string, uint32_t> index;
-  std::vector<uint32_t> group_of(in->series.size());
-  std::vector<common::Labels> group_labels;
-  for (size_t si = 0; si < in->series.size(); ++si) {
-    const common::Labels& metric = in->series[si].metric;
-    auto [it, inserted] = index.try_emplace(GroupingKey(metric, a.grouping, !a.without, true),
-                                            static_cast<uint32_t>(group_labels.size()));
-    if (inserted) group_labels.push_back(GroupingLabels(metric, a.grouping, !a.without, true));
-    group_of[si] = it->second;
-  }
-  const size_t groups = group_labels.size();
-  const size_t n = grid_.num_steps;
-  if (!Fits(groups * 4)) return false;  // an accumulator is about four points' worth
-  std::vector<AggregateAccumulator> acc(groups * n);
-  std::vector<uint32_t> first(groups * n, kNoRank);
+  StepAggregator agg(a, grid_.num_steps, kMaxPoints);
   for (size_t si = 0; si < in->series.size(); ++si) {
     if (si % 256 == 255) ev_.CheckDeadline();
-    const StepSeries& s = in->series[si];
-    const size_t base = group_of[si] * n;
-    for (size_t i = 0; i < n; ++i) {
-      if (!s.present[i]) continue;
-      const uint32_t key = OrderKey(s, si, i);
-      if (first[base + i] == kNoRank) {
-        first[base + i] = key;
-        acc[base + i].First(a.op, s.values[i]);
-      } else {
-        if (key < first[base + i]) first[base + i] = key;
-        acc[base + i].Add(a.op, s.values[i]);
-      }
-    }
-  }
-  StepValue out;
-  for (size_t g = 0; g < groups; ++g) {
-    StepSeries series = NewSeries(std::move(group_labels[g]));
-    series.rank.assign(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      const size_t k = g * n + i;
-      if (first[k] == kNoRank) continue;
-      series.values[i] = acc[k].Result(a.op);
-      series.present[i] = 1;
-      series.rank[i] = first[k];
-    }
-    if (AnyPresent(series)) out.series.push_back(std::move(series));
+    if (!agg.Add(in->series[si], si)) return false;
   }
   ev_.TakePrecomputed(*a.expr);
-  ev_.StorePrecomputed(expr, std::move(out));
+  ev_.StorePrecomputed(expr, agg.Finish());
+  return true;
+}
+
+bool StepEvaluator::FusedAggregation(const Aggregate& a, const Expr& expr) {
+  StepAggregator agg(a, grid_.num_steps, kMaxPoints);
+  size_t index = 0;
+  if (!Stream(*a.expr, [&](StepSeries& series) { return agg.Add(series, index++); })) {
+    return false;
+  }
+  ev_.StorePrecomputed(expr, agg.Finish());
   return true;
 }
 

@@ -15,9 +15,15 @@
 // on a side — the node is left to the per-step evaluator, which raises Prometheus' error at the
 // step it occurs, if it does. A node whose value would hold more than kMaxPoints points is also
 // left to it, to bound memory.
+//
+// Selectors and range functions read storage one series at a time (Evaluator::StreamSeries) and
+// hand each computed series on at once. Under an accumulator aggregation (sum/avg/... by) the
+// aggregation consumes them directly (FusedAggregation), so neither the samples nor the step
+// values of the input vector are ever held whole: memory is one series plus the groups.
 
 #include <cstddef>
 
+#include "absl/functional/function_ref.h"
 #include "collector/query/promql/ast.h"
 #include "collector/query/promql/evaluator.h"
 #include "collector/query/promql/step_value.h"
@@ -39,17 +45,32 @@ class StepEvaluator {
 
  private:
   bool Visit(const Expr& expr);
+
+  // Receives each computed series of a streamed node as soon as it is ready; the kernel reuses
+  // the series afterwards unless the sink moves from it. False from the sink ends the stream.
+  using SeriesSink = absl::FunctionRef<bool(StepSeries& series)>;
+  // A selector or a range function (over a matrix selector): the nodes read from storage.
+  static bool IsStreamable(const Expr& expr);
+  // Computes such a node (visiting its scalar arguments first) and streams its series to `sink`;
+  // false when it is left to the per-step evaluator or the sink ended the stream.
+  bool Stream(const Expr& expr, SeriesSink sink);
+  bool StreamSelector(const VectorSelector& vs, SeriesSink sink);
+  bool StreamRangeCall(const Call& call, SeriesSink sink);
   // Each computes `expr` from its already computed children (or from loaded data) and stores it;
   // false when this node is left to the per-step evaluator.
   bool Selector(const VectorSelector& vs, const Expr& expr);
   bool RangeCall(const Call& call, const Expr& expr);
   bool Aggregation(const Aggregate& agg, const Expr& expr);
+  // An accumulator aggregation of a streamable node, folding each series in as it is streamed.
+  bool FusedAggregation(const Aggregate& agg, const Expr& expr);
   bool UnaryOp(const Unary& unary, const Expr& expr);
   bool BinaryOpNode(const Binary& binary, const Expr& expr);
   bool VectorVector(const Binary& binary, StepValue lhs, StepValue rhs, const Expr& expr);
 
   // A new vector series for this grid, everything absent.
   StepSeries NewSeries(common::Labels metric) const;
+  // Makes `s` such a series again, reusing its buffers.
+  void Reset(StepSeries& s, common::Labels metric) const;
   bool Fits(size_t series) const { return series * grid_.num_steps <= kMaxPoints; }
 
   Evaluator& ev_;

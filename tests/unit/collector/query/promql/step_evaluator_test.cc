@@ -232,10 +232,14 @@ TEST_F(StepEvaluatorTest, Aggregations) {
                         "sum by (le) (rate(lat_bucket[5m]))",
                         "histogram_quantile(0.9, sum by (le) (rate(lat_bucket[5m])))",
                         "histogram_quantile(0.5, rate(lat_bucket[5m]))",
-                        "sum(rate({__name__=~\"x|y\"}[5m]))"}) {
+                        "sum(rate({__name__=~\"x|y\"}[5m]))",
+                        "sum by (instance) (quantile_over_time(0.5, mem_avail[10m]))",
+                        "avg(((mem_avail)))",
+                        "max by (instance) (rate(cpu_seconds_total[5m] offset 2m))",
+                        "count({__name__=~\"x|y\"})"}) {
     Compare(q);
   }
-  EXPECT_EQ(compared_, 25);
+  EXPECT_EQ(compared_, 29);
 }
 
 TEST_F(StepEvaluatorTest, BinaryOperators) {
@@ -299,7 +303,8 @@ TEST_F(StepEvaluatorTest, ErrorsAreThePerStepEvaluatorsAtTheSameStep) {
   Compare("rate({__name__=~\"x|y\"}[5m])");
   Compare("-{__name__=~\"x|y\"}");
   Compare("{__name__=~\"x|y\"} + on(instance) mem_total");  // x and y overlap from 20m to 30m
-  EXPECT_EQ(errors_, 6);
+  Compare("sum(rate({__name__=~\"x|y\"}[5m]))");            // a fused aggregation ends its stream
+  EXPECT_EQ(errors_, 7);
 }
 
 TEST_F(StepEvaluatorTest, DashboardQueriesRunWholeGrid) {
@@ -308,14 +313,15 @@ TEST_F(StepEvaluatorTest, DashboardQueriesRunWholeGrid) {
         "100 * (1 - mem_avail / mem_total)", "max by (instance) (mem_avail)",
         "avg by (mode) (rate(cpu_seconds_total[5m]))",
         "sum by (instance) (rate(cpu_seconds_total[5m]) + rate(cpu_seconds_total[5m]))",
-        "mem_avail > bool 500", "-time()", "predict_linear(mem_avail[10m], 600)"}) {
+        "mem_avail > bool 500", "-time()", "predict_linear(mem_avail[10m], 600)",
+        "sum by (instance) (quantile_over_time(0.5, mem_avail[10m]))"}) {
     EXPECT_TRUE(WholeGrid(q)) << q;
   }
   // Left (at the root) to the per-step evaluator: no kernel, or a possible per-step error.
   for (const char* q :
        {"topk(2, mem_avail)", "histogram_quantile(0.9, sum by (le) (rate(lat_bucket[5m])))",
         "timestamp(mem_avail)", "mem_avail or cpu_seconds_total", "rate({__name__=~\"x|y\"}[5m])",
-        "max_over_time(mem_avail[5m:1m])"}) {
+        "sum(rate({__name__=~\"x|y\"}[5m]))", "max_over_time(mem_avail[5m:1m])"}) {
     EXPECT_FALSE(WholeGrid(q)) << q;
   }
 }
