@@ -72,7 +72,9 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
         .DurationMs("timeout", &QueryConfig::timeout_ms,
                     "longest a PromQL query may run (a request's timeout can only shorten it)", 1)
         .Int("max_samples", &QueryConfig::max_samples,
-             "samples one PromQL query may load or hold at once", 1);
+             "samples one PromQL query may load or hold at once", 1)
+        .Bool("read_ahead", &QueryConfig::read_ahead,
+              "a range query decodes storage on a second thread while it evaluates");
     common::Schema<CollectorConfig> s;
     s.String("log_level", &CollectorConfig::log_level, "debug, info, warn or error")
         .String("data_dir", &CollectorConfig::data_dir,

@@ -258,6 +258,7 @@ promql::EngineOptions EngineOptionsFrom(const QueryApiOptions& options) {
   out.lookback_delta_ms = options.lookback_delta_ms;
   out.timeout_ms = options.query_timeout_ms;
   out.max_samples = options.max_samples;
+  out.read_ahead = options.read_ahead;
   return out;
 }
 

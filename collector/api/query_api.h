@@ -42,6 +42,8 @@ struct QueryApiOptions {
   int64_t query_timeout_ms = 2 * 60 * 1000;
   // Samples one query may load or hold (promql::EngineOptions::max_samples).
   int64_t max_samples = 50'000'000;
+  // promql::EngineOptions::read_ahead.
+  bool read_ahead = true;
 };
 
 class QueryApi {

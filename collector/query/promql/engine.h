@@ -48,6 +48,9 @@ struct EngineOptions {
   // (step_evaluator.h). Off, every step is evaluated on its own; the results are the same, which
   // the engine's tests check by running both.
   bool step_evaluation = true;
+  // The step evaluator reads storage on a second thread, a few series ahead, so that chunk
+  // decoding and evaluation overlap (series_prefetcher.h). Off, both run on the query's thread.
+  bool read_ahead = true;
 };
 
 enum class ErrorType { kBadData, kExecution, kTimeout, kCanceled };

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "collector/query/promql/aggregations.h"
 #include "collector/query/promql/binary_ops.h"
 #include "collector/query/promql/eval_helpers.h"
@@ -15,6 +18,7 @@
 #include "collector/query/promql/instant_functions.h"
 #include "collector/query/promql/label_functions.h"
 #include "collector/query/promql/range_functions.h"
+#include "collector/query/promql/series_prefetcher.h"
 #include "common/model/sample.h"
 
 namespace strata::collector::promql {
@@ -187,18 +191,6 @@ std::unique_ptr<SeriesCursor> Evaluator::OpenCursor(const VectorSelector& vs,
 
 namespace {
 
-// A series' samples as points: inside [min_t, max_t], without staleness markers if asked.
-void ToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
-              bool drop_stale, std::vector<Point>* out) {
-  out->clear();
-  out->reserve(samples.size());
-  for (const common::Sample& sample : samples) {
-    if (sample.timestamp_ms < min_t || sample.timestamp_ms > max_t) continue;
-    if (drop_stale && common::IsStaleNaN(sample.value)) continue;
-    out->push_back({sample.timestamp_ms, sample.value});
-  }
-}
-
 void ThrowIfFailed(const SeriesCursor& cursor) {
   if (!cursor.status().ok()) {
     throw EvalError{absl::InternalError(std::string(cursor.status().message()))};
@@ -217,7 +209,7 @@ void Evaluator::Load(const VectorSelector& vs, const LoadSpec& spec) {
   while (cursor->Next(&s)) {
     if (++n % 1024 == 0) CheckDeadline();
     LoadedSeries loaded;
-    ToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &loaded.points);
+    SamplesToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &loaded.points);
     if (loaded.points.empty()) continue;
     loaded.metric = std::move(s.labels);
     total += static_cast<int64_t>(loaded.points.size());
@@ -250,13 +242,33 @@ bool Evaluator::StreamSeries(const VectorSelector& vs, SeriesFn fn) {
   spec.streamed = true;
   CheckDeadline();
   std::unique_ptr<SeriesCursor> cursor = OpenCursor(vs, spec);
-  SeriesData s;
-  std::vector<Point> points;
   int64_t total = 0;
   size_t n = 0;
+  if (options_.read_ahead) {
+    std::unique_ptr<SeriesPrefetcher> prefetcher;
+    try {
+      prefetcher = std::make_unique<SeriesPrefetcher>(
+          std::move(cursor), SeriesPrefetcher::Filter{spec.min_t, spec.max_t, spec.drop_stale});
+    } catch (const std::system_error& e) {
+      throw EvalError{absl::ResourceExhaustedError(
+          absl::StrCat("cannot start a storage reader thread: ", e.what()))};
+    }
+    while (SeriesPrefetcher::Series* s = prefetcher->Next()) {
+      if (++n % 1024 == 0) CheckDeadline();
+      total += static_cast<int64_t>(s->points.size());
+      CheckSamples(total);
+      if (!fn(s->labels, s->points)) return true;
+    }
+    if (absl::Status status = prefetcher->status(); !status.ok()) {
+      throw EvalError{absl::InternalError(std::string(status.message()))};
+    }
+    return true;
+  }
+  SeriesData s;
+  std::vector<Point> points;
   while (cursor->Next(&s)) {
     if (++n % 1024 == 0) CheckDeadline();
-    ToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &points);
+    SamplesToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &points);
     if (points.empty()) continue;
     total += static_cast<int64_t>(points.size());
     CheckSamples(total);

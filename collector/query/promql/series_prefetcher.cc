@@ -1,0 +1,96 @@
+#include "collector/query/promql/series_prefetcher.h"
+
+#include <utility>
+
+namespace strata::collector::promql {
+
+void SamplesToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
+                     bool drop_stale, std::vector<Point>* out) {
+  out->clear();
+  out->reserve(samples.size());
+  for (const common::Sample& sample : samples) {
+    if (sample.timestamp_ms < min_t || sample.timestamp_ms > max_t) continue;
+    if (drop_stale && common::IsStaleNaN(sample.value)) continue;
+    out->push_back({sample.timestamp_ms, sample.value});
+  }
+}
+
+SeriesPrefetcher::SeriesPrefetcher(std::unique_ptr<SeriesCursor> cursor, Filter filter,
+                                   size_t depth)
+    : cursor_(std::move(cursor)),
+      filter_(filter),
+      ring_(depth < 2 ? 2 : depth),
+      reader_([this] { Read(); }) {}
+
+SeriesPrefetcher::~SeriesPrefetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  freed_.notify_one();
+  reader_.join();
+}
+
+void SeriesPrefetcher::Read() {
+  SeriesData data;
+  for (;;) {
+    size_t slot = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!stop_ && count_ == ring_.size()) {
+        reader_waiting_ = true;
+        freed_.wait(lock, [&] { return stop_ || count_ <= ring_.size() / 2; });
+        reader_waiting_ = false;
+      }
+      if (stop_) break;
+      // Past every published slot: the consumer never touches it until it is published.
+      slot = (head_ + count_) % ring_.size();
+    }
+    Series& out = ring_[slot];
+    bool more = false;
+    do {
+      more = cursor_->Next(&data);
+      if (more)
+        SamplesToPoints(data.samples, filter_.min_t, filter_.max_t, filter_.drop_stale,
+                        &out.points);
+    } while (more && out.points.empty());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!more) {
+      status_ = cursor_->status();
+      finished_ = true;
+      filled_.notify_one();
+      return;
+    }
+    out.labels = std::move(data.labels);
+    ++count_;
+    if (consumer_waiting_) filled_.notify_one();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+}
+
+SeriesPrefetcher::Series* SeriesPrefetcher::Next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (holding_) {
+    head_ = (head_ + 1) % ring_.size();
+    --count_;
+    holding_ = false;
+    // Woken only once half the ring is free, so the threads do not hand over every series.
+    if (reader_waiting_ && count_ <= ring_.size() / 2) freed_.notify_one();
+  }
+  if (count_ == 0 && !finished_) {
+    consumer_waiting_ = true;
+    filled_.wait(lock, [&] { return count_ > 0 || finished_; });
+    consumer_waiting_ = false;
+  }
+  if (count_ == 0) return nullptr;
+  holding_ = true;
+  return &ring_[head_];
+}
+
+absl::Status SeriesPrefetcher::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+}  // namespace strata::collector::promql
