@@ -67,7 +67,8 @@ bool StepEvaluator::Visit(const Expr& expr) {
       return true;
     }
     case ExprKind::kVectorSelector:
-      return Selector(expr.As<VectorSelector>(), expr);
+      return Collect(
+          expr, [&](SeriesSink sink) { return StreamSelector(expr.As<VectorSelector>(), sink); });
     case ExprKind::kUnary:
       return Visit(*expr.As<Unary>().expr) && UnaryOp(expr.As<Unary>(), expr);
     case ExprKind::kBinary: {
@@ -107,7 +108,8 @@ bool StepEvaluator::Visit(const Expr& expr) {
         if (arg->Type() == ValueType::kMatrix || arg->Type() == ValueType::kString) continue;
         all = Visit(*arg) && all;
       }
-      return all && IsRangeFunction(name) && RangeCall(c, expr);
+      return all && IsRangeFunction(name) &&
+             Collect(expr, [&](SeriesSink sink) { return StreamRangeCall(c, sink); });
     }
   }
   return false;
@@ -139,9 +141,9 @@ bool StepEvaluator::Stream(const Expr& expr, SeriesSink sink) {
   return all && IsRangeFunction(c.func->name) && StreamRangeCall(c, sink);
 }
 
-bool StepEvaluator::Selector(const VectorSelector& vs, const Expr& expr) {
+bool StepEvaluator::Collect(const Expr& expr, absl::FunctionRef<bool(SeriesSink)> stream) {
   StepValue out;
-  const bool done = StreamSelector(vs, [&](StepSeries& series) {
+  const bool done = stream([&](StepSeries& series) {
     if (!Fits(out.series.size() + 1)) return false;
     out.series.push_back(std::move(series));
     return true;
@@ -181,18 +183,6 @@ bool StepEvaluator::StreamSelector(const VectorSelector& vs, SeriesSink sink) {
     return done;
   });
   return done;
-}
-
-bool StepEvaluator::RangeCall(const Call& c, const Expr& expr) {
-  StepValue out;
-  const bool done = StreamRangeCall(c, [&](StepSeries& series) {
-    if (!Fits(out.series.size() + 1)) return false;
-    out.series.push_back(std::move(series));
-    return true;
-  });
-  if (!done) return false;
-  ev_.StorePrecomputed(expr, std::move(out));
-  return true;
 }
 
 bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {

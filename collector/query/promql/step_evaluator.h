@@ -58,8 +58,8 @@ class StepEvaluator {
   bool StreamRangeCall(const Call& call, SeriesSink sink);
   // Each computes `expr` from its already computed children (or from loaded data) and stores it;
   // false when this node is left to the per-step evaluator.
-  bool Selector(const VectorSelector& vs, const Expr& expr);
-  bool RangeCall(const Call& call, const Expr& expr);
+  // Stores the series `stream` produces as the value of `expr` (a selector or range function).
+  bool Collect(const Expr& expr, absl::FunctionRef<bool(SeriesSink)> stream);
   bool Aggregation(const Aggregate& agg, const Expr& expr);
   // An accumulator aggregation of a streamable node, folding each series in as it is streamed.
   bool FusedAggregation(const Aggregate& agg, const Expr& expr);
