@@ -1,18 +1,34 @@
 #include "collector/query/promql/series_prefetcher.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace strata::collector::promql {
 
 void SamplesToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
                      bool drop_stale, std::vector<Point>* out) {
-  out->clear();
-  out->reserve(samples.size());
-  for (const common::Sample& sample : samples) {
-    if (sample.timestamp_ms < min_t || sample.timestamp_ms > max_t) continue;
-    if (drop_stale && common::IsStaleNaN(sample.value)) continue;
-    out->push_back({sample.timestamp_ms, sample.value});
+  // Samples are in timestamp order: the points are one contiguous run of them, copied without a
+  // branch per sample (a staleness marker is written and then overwritten by the next point).
+  auto first =
+      std::lower_bound(samples.begin(), samples.end(), min_t,
+                       [](const common::Sample& s, int64_t t) { return s.timestamp_ms < t; });
+  auto last = std::upper_bound(first, samples.end(), max_t, [](int64_t t, const common::Sample& s) {
+    return t < s.timestamp_ms;
+  });
+  const size_t n = static_cast<size_t>(last - first);
+  out->resize(n);
+  Point* dst = out->data();
+  const common::Sample* src = n == 0 ? nullptr : &*first;
+  if (!drop_stale) {
+    for (size_t i = 0; i < n; ++i) dst[i] = Point{src[i].timestamp_ms, src[i].value};
+    return;
   }
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    dst[kept] = Point{src[i].timestamp_ms, src[i].value};
+    kept += common::IsStaleNaN(src[i].value) ? 0 : 1;
+  }
+  out->resize(kept);
 }
 
 SeriesPrefetcher::SeriesPrefetcher(std::unique_ptr<SeriesCursor> cursor, Filter filter,
@@ -63,7 +79,8 @@ void SeriesPrefetcher::Read() {
     }
     out.labels = std::move(data.labels);
     ++count_;
-    if (consumer_waiting_) filled_.notify_one();
+    // Like the reader, a waiting consumer is woken only once half the ring is filled.
+    if (consumer_waiting_ && count_ >= ring_.size() / 2) filled_.notify_one();
   }
   std::lock_guard<std::mutex> lock(mu_);
   finished_ = true;
@@ -80,7 +97,7 @@ SeriesPrefetcher::Series* SeriesPrefetcher::Next() {
   }
   if (count_ == 0 && !finished_) {
     consumer_waiting_ = true;
-    filled_.wait(lock, [&] { return count_ > 0 || finished_; });
+    filled_.wait(lock, [&] { return count_ >= ring_.size() / 2 || finished_; });
     consumer_waiting_ = false;
   }
   if (count_ == 0) return nullptr;
