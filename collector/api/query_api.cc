@@ -233,7 +233,7 @@ std::string ResultJson(const promql::Value& value, int64_t t) {
       out.append(R"(,"values":[)");
       for (size_t i = 0; i < series.points.size(); ++i) {
         if (i > 0) out.push_back(',');
-        AppendPoint(out, series.points[i].t, series.points[i].v);
+        AppendPoint(out, series.points[i].timestamp_ms, series.points[i].value);
       }
       out.append("]}");
     }

@@ -208,9 +208,11 @@ void Evaluator::Load(const VectorSelector& vs, const LoadSpec& spec) {
   size_t n = 0;
   while (cursor->Next(&s)) {
     if (++n % 1024 == 0) CheckDeadline();
+    const std::span<const Point> points =
+        PointsInRange(s.samples, spec.min_t, spec.max_t, spec.drop_stale);
+    if (points.empty()) continue;
     LoadedSeries loaded;
-    SamplesToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &loaded.points);
-    if (loaded.points.empty()) continue;
+    loaded.points.assign(points.begin(), points.end());
     loaded.metric = std::move(s.labels);
     total += static_cast<int64_t>(loaded.points.size());
     out.push_back(std::move(loaded));
@@ -265,10 +267,10 @@ bool Evaluator::StreamSeries(const VectorSelector& vs, SeriesFn fn) {
     return true;
   }
   SeriesData s;
-  std::vector<Point> points;
   while (cursor->Next(&s)) {
     if (++n % 1024 == 0) CheckDeadline();
-    SamplesToPoints(s.samples, spec.min_t, spec.max_t, spec.drop_stale, &points);
+    const std::span<const Point> points =
+        PointsInRange(s.samples, spec.min_t, spec.max_t, spec.drop_stale);
     if (points.empty()) continue;
     total += static_cast<int64_t>(points.size());
     CheckSamples(total);
@@ -344,11 +346,11 @@ Vector Evaluator::EvalSelector(const VectorSelector& vs, int64_t t) {
   if (loaded == nullptr) return out;
   for (const LoadedSeries& s : *loaded) {
     auto pos = std::upper_bound(s.points.begin(), s.points.end(), te,
-                                [](int64_t ts, const Point& p) { return ts < p.t; });
+                                [](int64_t ts, const Point& p) { return ts < p.timestamp_ms; });
     if (pos == s.points.begin()) continue;
     const Point& p = *(pos - 1);
-    if (p.t <= oldest || common::IsStaleNaN(p.v)) continue;
-    out.push_back({s.metric, p.v, p.t});
+    if (p.timestamp_ms <= oldest || common::IsStaleNaN(p.value)) continue;
+    out.push_back({s.metric, p.value, p.timestamp_ms});
   }
   CheckSamples(static_cast<int64_t>(out.size()));
   return out;
@@ -359,9 +361,9 @@ RangeArg Evaluator::EvalRange(const Expr& e, int64_t t) {
   RangeArg out;
   const auto window = [&](const std::vector<Point>& points, const common::Labels& metric) {
     auto first = std::upper_bound(points.begin(), points.end(), out.range_start_ms,
-                                  [](int64_t ts, const Point& p) { return ts < p.t; });
+                                  [](int64_t ts, const Point& p) { return ts < p.timestamp_ms; });
     auto last = std::upper_bound(first, points.end(), out.range_end_ms,
-                                 [](int64_t ts, const Point& p) { return ts < p.t; });
+                                 [](int64_t ts, const Point& p) { return ts < p.timestamp_ms; });
     if (first != last) out.series.push_back({&metric, std::span<const Point>(first, last)});
   };
   int64_t total = 0;

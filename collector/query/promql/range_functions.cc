@@ -41,25 +41,27 @@ constexpr std::array<std::string_view, 22> kRangeFunctions = {"rate",
 bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool is_counter,
                       bool is_rate, double& result) {
   if (pts.size() < 2) return false;
-  result = pts.back().v - pts.front().v;
+  result = pts.back().value - pts.front().value;
   if (is_counter && !arg.no_counter_resets) {
     double last = 0;
     for (const Point& p : pts) {
-      if (p.v < last) result += last;
-      last = p.v;
+      if (p.value < last) result += last;
+      last = p.value;
     }
   }
-  const double duration_to_start = static_cast<double>(pts.front().t - arg.start_ms) / 1000.0;
-  const double duration_to_end = static_cast<double>(arg.end_ms - pts.back().t) / 1000.0;
-  const double sampled = static_cast<double>(pts.back().t - pts.front().t) / 1000.0;
+  const double duration_to_start =
+      static_cast<double>(pts.front().timestamp_ms - arg.start_ms) / 1000.0;
+  const double duration_to_end = static_cast<double>(arg.end_ms - pts.back().timestamp_ms) / 1000.0;
+  const double sampled =
+      static_cast<double>(pts.back().timestamp_ms - pts.front().timestamp_ms) / 1000.0;
   const double avg_between = sampled / static_cast<double>(pts.size() - 1);
   const double threshold = avg_between * 1.1;
   double to_start = duration_to_start;
   double to_end = duration_to_end;
   if (to_start >= threshold) to_start = avg_between / 2;
-  if (is_counter && result > 0 && pts.front().v >= 0) {
+  if (is_counter && result > 0 && pts.front().value >= 0) {
     // A counter cannot go below zero: do not extrapolate past the point where it would be 0.
-    const double to_zero = sampled * (pts.front().v / result);
+    const double to_zero = sampled * (pts.front().value / result);
     if (to_zero < to_start) to_start = to_zero;
   }
   if (to_end >= threshold) to_end = avg_between / 2;
@@ -73,12 +75,12 @@ bool InstantDelta(std::span<const Point> pts, bool is_rate, double& result) {
   if (pts.size() < 2) return false;
   const Point& last = pts[pts.size() - 1];
   const Point& prev = pts[pts.size() - 2];
-  if (is_rate && last.v < prev.v) {
-    result = last.v;  // counter reset
+  if (is_rate && last.value < prev.value) {
+    result = last.value;  // counter reset
   } else {
-    result = last.v - prev.v;
+    result = last.value - prev.value;
   }
-  const int64_t interval = last.t - prev.t;
+  const int64_t interval = last.timestamp_ms - prev.timestamp_ms;
   if (interval == 0) return false;
   if (is_rate) result /= static_cast<double>(interval) / 1000.0;
   return true;
@@ -87,16 +89,16 @@ bool InstantDelta(std::span<const Point> pts, bool is_rate, double& result) {
 // Least-squares fit of v over (t - intercept_t) in seconds, with compensated sums.
 std::pair<double, double> LinearRegression(std::span<const Point> pts, int64_t intercept_t) {
   double n = 0, sum_x = 0, c_x = 0, sum_y = 0, c_y = 0, sum_xy = 0, c_xy = 0, sum_x2 = 0, c_x2 = 0;
-  const double init_y = pts[0].v;
+  const double init_y = pts[0].value;
   bool const_y = true;
   for (size_t i = 0; i < pts.size(); ++i) {
     const Point& p = pts[i];
-    if (const_y && i > 0 && p.v != init_y) const_y = false;
+    if (const_y && i > 0 && p.value != init_y) const_y = false;
     n += 1;
-    const double x = static_cast<double>(p.t - intercept_t) / 1000.0;
+    const double x = static_cast<double>(p.timestamp_ms - intercept_t) / 1000.0;
     std::tie(sum_x, c_x) = KahanSumInc(x, sum_x, c_x);
-    std::tie(sum_y, c_y) = KahanSumInc(p.v, sum_y, c_y);
-    std::tie(sum_xy, c_xy) = KahanSumInc(x * p.v, sum_xy, c_xy);
+    std::tie(sum_y, c_y) = KahanSumInc(p.value, sum_y, c_y);
+    std::tie(sum_xy, c_xy) = KahanSumInc(x * p.value, sum_xy, c_xy);
     std::tie(sum_x2, c_x2) = KahanSumInc(x * x, sum_x2, c_x2);
   }
   if (const_y) {
@@ -115,10 +117,10 @@ std::pair<double, double> LinearRegression(std::span<const Point> pts, int64_t i
 }
 
 double AvgOverTime(std::span<const Point> pts) {
-  double sum = pts[0].v, c = 0, mean = 0, count = 1;
+  double sum = pts[0].value, c = 0, mean = 0, count = 1;
   bool incremental = false;
   for (size_t i = 1; i < pts.size(); ++i) {
-    const double f = pts[i].v;
+    const double f = pts[i].value;
     count += 1;
     if (!incremental) {
       auto [ns, nc] = KahanSumInc(f, sum, c);
@@ -146,9 +148,9 @@ double Variance(std::span<const Point> pts) {
   double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
   for (const Point& p : pts) {
     count += 1;
-    const double delta = p.v - (mean + c_mean);
+    const double delta = p.value - (mean + c_mean);
     std::tie(mean, c_mean) = KahanSumInc(delta / count, mean, c_mean);
-    std::tie(aux, c_aux) = KahanSumInc(delta * (p.v - (mean + c_mean)), aux, c_aux);
+    std::tie(aux, c_aux) = KahanSumInc(delta * (p.value - (mean + c_mean)), aux, c_aux);
   }
   return (aux + c_aux) / count;
 }
@@ -156,13 +158,13 @@ double Variance(std::span<const Point> pts) {
 // Holt's linear trend ("double exponential smoothing"); needs two points and factors in (0, 1).
 bool DoubleExponentialSmoothing(std::span<const Point> pts, double sf, double tf, double& result) {
   if (pts.size() < 2) return false;
-  double s0 = pts[0].v;
-  double b = pts[1].v - pts[0].v;
+  double s0 = pts[0].value;
+  double b = pts[1].value - pts[0].value;
   double s1 = s0;
   for (size_t i = 1; i < pts.size(); ++i) {
     if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
     s0 = s1;
-    s1 = sf * pts[i].v + (1 - sf) * (s0 + b);
+    s1 = sf * pts[i].value + (1 - sf) * (s0 + b);
     // The trend for the next step uses the new smoothed value.
   }
   result = s1;
@@ -213,7 +215,7 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
       return InstantDelta(pts, fn == RangeFn::kIrate, v);
     case RangeFn::kDeriv:
       if (pts.size() < 2) return false;
-      v = LinearRegression(pts, pts[0].t).first;
+      v = LinearRegression(pts, pts[0].timestamp_ms).first;
       return true;
     case RangeFn::kPredictLinear: {
       if (pts.size() < 2) return false;
@@ -222,11 +224,11 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
       return true;
     }
     case RangeFn::kResets:
-      for (size_t i = 1; i < pts.size(); ++i) v += pts[i].v < pts[i - 1].v ? 1 : 0;
+      for (size_t i = 1; i < pts.size(); ++i) v += pts[i].value < pts[i - 1].value ? 1 : 0;
       return true;
     case RangeFn::kChanges:
       for (size_t i = 1; i < pts.size(); ++i) {
-        const double a = pts[i - 1].v, b = pts[i].v;
+        const double a = pts[i - 1].value, b = pts[i].value;
         if (a != b && !(std::isnan(a) && std::isnan(b))) v += 1;
       }
       return true;
@@ -234,20 +236,20 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
       v = AvgOverTime(pts);
       return true;
     case RangeFn::kMinOverTime:
-      v = pts[0].v;
+      v = pts[0].value;
       for (const Point& p : pts) {
-        if (p.v < v || std::isnan(v)) v = p.v;
+        if (p.value < v || std::isnan(v)) v = p.value;
       }
       return true;
     case RangeFn::kMaxOverTime:
-      v = pts[0].v;
+      v = pts[0].value;
       for (const Point& p : pts) {
-        if (p.v > v || std::isnan(v)) v = p.v;
+        if (p.value > v || std::isnan(v)) v = p.value;
       }
       return true;
     case RangeFn::kSumOverTime: {
       double c = 0;
-      for (const Point& p : pts) std::tie(v, c) = KahanSumInc(p.v, v, c);
+      for (const Point& p : pts) std::tie(v, c) = KahanSumInc(p.value, v, c);
       v += c;
       return true;
     }
@@ -257,7 +259,7 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
     case RangeFn::kQuantileOverTime: {
       std::vector<double> values;
       values.reserve(pts.size());
-      for (const Point& p : pts) values.push_back(p.v);
+      for (const Point& p : pts) values.push_back(p.value);
       v = Quantile(scalars[0], values);
       return true;
     }
@@ -268,10 +270,10 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
       v = Variance(pts);
       return true;
     case RangeFn::kLastOverTime:
-      v = pts.back().v;
+      v = pts.back().value;
       return true;
     case RangeFn::kFirstOverTime:
-      v = pts.front().v;
+      v = pts.front().value;
       return true;
     case RangeFn::kPresentOverTime:
       v = 1;
@@ -279,7 +281,7 @@ bool RangeFnValue(RangeFn fn, const RangeBounds& bounds, std::span<const Point> 
     case RangeFn::kMadOverTime: {
       std::vector<double> values;
       values.reserve(pts.size());
-      for (const Point& p : pts) values.push_back(p.v);
+      for (const Point& p : pts) values.push_back(p.value);
       const double median = Quantile(0.5, values);
       for (double& x : values) x = std::fabs(x - median);
       v = Quantile(0.5, values);

@@ -5,30 +5,28 @@
 
 namespace strata::collector::promql {
 
-void SamplesToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
-                     bool drop_stale, std::vector<Point>* out) {
-  // Samples are in timestamp order: the points are one contiguous run of them, copied without a
-  // branch per sample (a staleness marker is written and then overwritten by the next point).
+std::span<const Point> PointsInRange(std::vector<common::Sample>& samples, int64_t min_t,
+                                     int64_t max_t, bool drop_stale) {
+  // Samples are in timestamp order: the points are one contiguous run of them.
   auto first =
       std::lower_bound(samples.begin(), samples.end(), min_t,
                        [](const common::Sample& s, int64_t t) { return s.timestamp_ms < t; });
   auto last = std::upper_bound(first, samples.end(), max_t, [](int64_t t, const common::Sample& s) {
     return t < s.timestamp_ms;
   });
+  Point* const begin = samples.data() + (first - samples.begin());
   const size_t n = static_cast<size_t>(last - first);
-  out->resize(n);
-  Point* dst = out->data();
-  const common::Sample* src = n == 0 ? nullptr : &*first;
-  if (!drop_stale) {
-    for (size_t i = 0; i < n; ++i) dst[i] = Point{src[i].timestamp_ms, src[i].value};
-    return;
+  if (!drop_stale) return {begin, n};
+  auto stale =
+      std::find_if(begin, begin + n, [](const Point& p) { return common::IsStaleNaN(p.value); });
+  if (stale == begin + n) return {begin, n};
+  // Compacted without a branch per sample: a marker is written and then overwritten.
+  size_t kept = static_cast<size_t>(stale - begin);
+  for (size_t i = kept + 1; i < n; ++i) {
+    begin[kept] = begin[i];
+    kept += common::IsStaleNaN(begin[i].value) ? 0 : 1;
   }
-  size_t kept = 0;
-  for (size_t i = 0; i < n; ++i) {
-    dst[kept] = Point{src[i].timestamp_ms, src[i].value};
-    kept += common::IsStaleNaN(src[i].value) ? 0 : 1;
-  }
-  out->resize(kept);
+  return {begin, kept};
 }
 
 SeriesPrefetcher::SeriesPrefetcher(std::unique_ptr<SeriesCursor> cursor, Filter filter,
@@ -66,9 +64,11 @@ void SeriesPrefetcher::Read() {
     bool more = false;
     do {
       more = cursor_->Next(&data);
-      if (more)
-        SamplesToPoints(data.samples, filter_.min_t, filter_.max_t, filter_.drop_stale,
-                        &out.points);
+      if (more) {
+        // The cursor refills the slot's old buffer next time.
+        std::swap(out.buffer, data.samples);
+        out.points = PointsInRange(out.buffer, filter_.min_t, filter_.max_t, filter_.drop_stale);
+      }
     } while (more && out.points.empty());
     std::lock_guard<std::mutex> lock(mu_);
     if (!more) {

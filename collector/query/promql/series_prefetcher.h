@@ -3,8 +3,9 @@
 // Reads a storage cursor on a thread of its own, a few series ahead of the evaluation that
 // consumes them, so that decoding chunks (the storage side) and computing step values (the
 // evaluator side) run on two cores at once. Order, filtering and errors are exactly those of
-// reading the cursor in place: series come in cursor order, their samples turned into points
-// inside [min_t, max_t] (without staleness markers if asked), series left without points skipped.
+// reading the cursor in place: series come in cursor order, their points those of PointsInRange,
+// series left without points skipped. The buffers the cursor decodes into circulate between it
+// and the ring, so a series' samples are read where they were decoded.
 //
 // Memory is bounded by `depth` series. Destroying the prefetcher stops the reader thread and
 // waits for it, so a consumer may stop early or unwind with an exception at any point.
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -25,15 +27,18 @@
 
 namespace strata::collector::promql {
 
-// A series' samples as points: inside [min_t, max_t], without staleness markers if asked.
-void SamplesToPoints(const std::vector<common::Sample>& samples, int64_t min_t, int64_t max_t,
-                     bool drop_stale, std::vector<Point>* out);
+// A series' points: its samples inside [min_t, max_t], without staleness markers if asked. The
+// span points into `samples`, which are compacted in place when markers are dropped: nothing is
+// copied unless a marker is.
+std::span<const Point> PointsInRange(std::vector<common::Sample>& samples, int64_t min_t,
+                                     int64_t max_t, bool drop_stale);
 
 class SeriesPrefetcher {
  public:
   struct Series {
     common::Labels labels;
-    std::vector<Point> points;
+    std::span<const Point> points;  // into `buffer`
+    std::vector<Point> buffer;      // the samples as the cursor returned them
   };
   struct Filter {
     int64_t min_t = 0;

@@ -171,11 +171,11 @@ bool StepEvaluator::StreamSelector(const VectorSelector& vs, SeriesSink sink) {
     size_t pos = 0;
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
-      while (pos < pts.size() && pts[pos].t <= at[i]) ++pos;
+      while (pos < pts.size() && pts[pos].timestamp_ms <= at[i]) ++pos;
       if (pos == 0) continue;
       const Point& p = pts[pos - 1];
-      if (p.t <= oldest[i] || common::IsStaleNaN(p.v)) continue;
-      series.values[i] = p.v;
+      if (p.timestamp_ms <= oldest[i] || common::IsStaleNaN(p.value)) continue;
+      series.values[i] = p.value;
       series.present[i] = 1;
       any = true;
     }
@@ -234,7 +234,7 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       resets.resize(pts.size());
       uint32_t count = 0;
       for (size_t k = 0; k < pts.size(); ++k) {
-        if (k > 0 && pts[k].v < pts[k - 1].v) ++count;
+        if (k > 0 && pts[k].value < pts[k - 1].value) ++count;
         resets[k] = count;
       }
     }
@@ -242,8 +242,8 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
     size_t lo = 0, hi = 0;
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
-      while (hi < pts.size() && pts[hi].t <= bounds[i].end_ms) ++hi;
-      while (lo < hi && pts[lo].t <= bounds[i].start_ms) ++lo;
+      while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
+      while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
       if (lo == hi) continue;
       for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
       RangeBounds window = bounds[i];

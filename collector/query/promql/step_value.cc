@@ -70,8 +70,9 @@ Matrix StepValueToMatrix(StepValue value, const StepGrid& grid, int64_t* total_p
       if (s.present[i]) points.push_back({grid.At(i), s.values[i]});
     }
     if (merge) {
-      std::stable_sort(points.begin(), points.end(),
-                       [](const Point& a, const Point& b) { return a.t < b.t; });
+      std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+        return a.timestamp_ms < b.timestamp_ms;
+      });
     }
     total += static_cast<int64_t>(n);
   }

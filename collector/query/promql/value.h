@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "common/model/labels.h"
+#include "common/model/sample.h"
 
 namespace strata::collector::promql {
 
-struct Point {
-  int64_t t = 0;  // ms since the epoch
-  double v = 0;
-};
+// A sample as the evaluator sees it: {timestamp_ms, value}. The same type as storage returns, so
+// a series' samples are evaluated in the buffer they were decoded into, without a copy.
+using Point = common::Sample;
 
 // One element of an instant vector. `t` is the evaluation time, except for elements coming
 // straight from a vector selector, where it is the timestamp of the selected sample (only

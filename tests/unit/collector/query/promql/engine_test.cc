@@ -56,7 +56,7 @@ std::string Fmt(const Value& value, bool ordered = false) {
       std::string line = PromString(s.metric) + " ";
       for (size_t i = 0; i < s.points.size(); ++i) {
         if (i > 0) line += ",";
-        line += Num(s.points[i].v) + "@" + std::to_string(s.points[i].t / 1000);
+        line += Num(s.points[i].value) + "@" + std::to_string(s.points[i].timestamp_ms / 1000);
       }
       lines.push_back(line);
     }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,10 +37,29 @@ std::vector<SeriesData> Data(int n) {
   return out;
 }
 
-// Reads everything through a prefetcher and, for comparison, directly.
-std::vector<SeriesPrefetcher::Series> ReadAll(SeriesPrefetcher& p) {
-  std::vector<SeriesPrefetcher::Series> out;
-  while (SeriesPrefetcher::Series* s = p.Next()) out.push_back(*s);
+struct Got {
+  Labels labels;
+  std::vector<Point> points;
+};
+
+// Reads everything through a prefetcher, copying each series out before the next call.
+std::vector<Got> ReadAll(SeriesPrefetcher& p) {
+  std::vector<Got> out;
+  while (SeriesPrefetcher::Series* s = p.Next()) {
+    out.push_back({s->labels, std::vector<Point>(s->points.begin(), s->points.end())});
+  }
+  return out;
+}
+
+// What the filter keeps, written the obvious way.
+std::vector<Point> Expected(const std::vector<Sample>& samples, int64_t min_t, int64_t max_t,
+                            bool drop_stale) {
+  std::vector<Point> out;
+  for (const Sample& s : samples) {
+    if (s.timestamp_ms < min_t || s.timestamp_ms > max_t) continue;
+    if (drop_stale && common::IsStaleNaN(s.value)) continue;
+    out.push_back(s);
+  }
   return out;
 }
 
@@ -49,22 +69,23 @@ TEST(SeriesPrefetcherTest, KeepsCursorOrderAndFiltersAsInPlace) {
       SCOPED_TRACE(testing::Message() << "depth " << depth << " drop_stale " << drop_stale);
       const SeriesPrefetcher::Filter filter{2000, 50'000, drop_stale};
       SeriesPrefetcher p(std::make_unique<VectorSeriesCursor>(Data(40)), filter, depth);
-      const std::vector<SeriesPrefetcher::Series> got = ReadAll(p);
+      const std::vector<Got> got = ReadAll(p);
       EXPECT_TRUE(p.status().ok());
       std::vector<SeriesData> want = Data(40);
       size_t g = 0;
       for (const SeriesData& w : want) {
-        std::vector<Point> points;
-        SamplesToPoints(w.samples, filter.min_t, filter.max_t, filter.drop_stale, &points);
+        const std::vector<Point> points =
+            Expected(w.samples, filter.min_t, filter.max_t, filter.drop_stale);
         if (points.empty()) continue;  // series 7: nothing in range
         ASSERT_LT(g, got.size());
         EXPECT_EQ(got[g].labels, w.labels);
         ASSERT_EQ(got[g].points.size(), points.size()) << w.labels.ToString();
         for (size_t k = 0; k < points.size(); ++k) {
-          EXPECT_EQ(got[g].points[k].t, points[k].t);
-          EXPECT_EQ(common::IsStaleNaN(got[g].points[k].v), common::IsStaleNaN(points[k].v));
-          if (!common::IsStaleNaN(points[k].v)) {
-            EXPECT_EQ(got[g].points[k].v, points[k].v);
+          EXPECT_EQ(got[g].points[k].timestamp_ms, points[k].timestamp_ms);
+          EXPECT_EQ(common::IsStaleNaN(got[g].points[k].value),
+                    common::IsStaleNaN(points[k].value));
+          if (!common::IsStaleNaN(points[k].value)) {
+            EXPECT_EQ(got[g].points[k].value, points[k].value);
           }
         }
         ++g;
@@ -75,16 +96,33 @@ TEST(SeriesPrefetcherTest, KeepsCursorOrderAndFiltersAsInPlace) {
   }
 }
 
-TEST(SeriesPrefetcherTest, SamplesToPointsBoundsAreInclusiveAndStaleMarkersOptional) {
-  const std::vector<Sample> samples{{1, 1}, {2, common::StaleNaN()}, {3, 3}, {4, 4}};
-  std::vector<Point> points;
-  SamplesToPoints(samples, 2, 3, false, &points);
+TEST(SeriesPrefetcherTest, PointsInRangeBoundsAreInclusiveAndStaleMarkersOptional) {
+  std::vector<Sample> samples{{1, 1}, {2, common::StaleNaN()}, {3, 3}, {4, 4}};
+  std::span<const Point> points = PointsInRange(samples, 2, 3, false);
   ASSERT_EQ(points.size(), 2u);
-  EXPECT_EQ(points[0].t, 2);
-  EXPECT_EQ(points[1].t, 3);
-  SamplesToPoints(samples, 2, 3, true, &points);
+  EXPECT_EQ(points[0].timestamp_ms, 2);
+  EXPECT_EQ(points[1].timestamp_ms, 3);
+  points = PointsInRange(samples, 2, 3, true);
   ASSERT_EQ(points.size(), 1u);
-  EXPECT_EQ(points[0].t, 3);
+  EXPECT_EQ(points[0].timestamp_ms, 3);
+  EXPECT_EQ(points[0].value, 3);
+}
+
+TEST(SeriesPrefetcherTest, PointsInRangeDropsEveryMarkerInPlace) {
+  const double stale = common::StaleNaN();
+  for (int mask = 0; mask < 64; ++mask) {  // every pattern of markers over six samples
+    std::vector<Sample> samples;
+    for (int k = 0; k < 6; ++k) samples.push_back({k, (mask >> k) & 1 ? stale : 10.0 * k});
+    const std::vector<Point> want = Expected(samples, 1, 4, true);
+    const std::span<const Point> got = PointsInRange(samples, 1, 4, true);
+    ASSERT_EQ(got.size(), want.size()) << "mask " << mask;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].timestamp_ms, want[i].timestamp_ms) << "mask " << mask;
+      EXPECT_EQ(got[i].value, want[i].value) << "mask " << mask;
+    }
+  }
+  std::vector<Sample> none;
+  EXPECT_TRUE(PointsInRange(none, 0, 10, true).empty());
 }
 
 TEST(SeriesPrefetcherTest, EmptyCursorEndsAtOnce) {
@@ -138,7 +176,7 @@ class FailingCursor final : public SeriesCursor {
 
 TEST(SeriesPrefetcherTest, CursorErrorsReachTheConsumerAfterTheGoodSeries) {
   SeriesPrefetcher p(std::make_unique<FailingCursor>(), {0, 10'000});
-  const std::vector<SeriesPrefetcher::Series> got = ReadAll(p);
+  const std::vector<Got> got = ReadAll(p);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].labels, Series(1));
   EXPECT_EQ(got[1].labels, Series(2));

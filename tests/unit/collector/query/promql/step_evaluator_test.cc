@@ -136,10 +136,11 @@ class StepEvaluatorTest : public ::testing::Test {
       ASSERT_EQ(a[i].metric, b[i].metric) << a[i].metric.ToString();
       ASSERT_EQ(a[i].points.size(), b[i].points.size()) << a[i].metric.ToString();
       for (size_t j = 0; j < a[i].points.size(); ++j) {
-        ASSERT_EQ(a[i].points[j].t, b[i].points[j].t) << a[i].metric.ToString();
-        ASSERT_TRUE(SameValue(a[i].points[j].v, b[i].points[j].v))
-            << a[i].metric.ToString() << " at " << a[i].points[j].t << ": " << a[i].points[j].v
-            << " vs " << b[i].points[j].v;
+        ASSERT_EQ(a[i].points[j].timestamp_ms, b[i].points[j].timestamp_ms)
+            << a[i].metric.ToString();
+        ASSERT_TRUE(SameValue(a[i].points[j].value, b[i].points[j].value))
+            << a[i].metric.ToString() << " at " << a[i].points[j].timestamp_ms << ": "
+            << a[i].points[j].value << " vs " << b[i].points[j].value;
       }
     }
     if (!a.empty() && read_ahead) ++non_empty_;
