@@ -121,6 +121,12 @@ class XorChunkAppender {
   int64_t MinTime() const { return first_t_; }
   int64_t MaxTime() const { return last_t_; }
 
+  // Starts loading the bytes the next Append writes into the cache.
+  void PrefetchTail() const {
+    const std::string& b = writer_.bytes();
+    __builtin_prefetch(b.data() + (b.empty() ? 0 : b.size() - 1), 1);
+  }
+
  private:
   void WriteDod(int64_t dod);
 

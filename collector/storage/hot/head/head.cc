@@ -551,6 +551,9 @@ namespace {
 
 // Per-thread working memory of AppendBatch, reused across calls so a steady stream of batches
 // does not allocate. Released after a batch bigger than kRetainedEntries.
+// How many series ahead AppendBatch prefetches (the far link of a chain; the near one is half).
+constexpr uint32_t kPrefetchAhead = 8;
+
 struct AppendScratch {
   static constexpr size_t kRetainedEntries = 1 << 16;
   std::vector<uint64_t> hashes;
@@ -607,11 +610,39 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
   for (int k = 0; k < kNumShards; ++k) {
     if (shard_begin[k] == shard_begin[k + 1]) continue;
     Shard& shard = shards_[k];
+    const uint32_t begin = shard_begin[k];
+    const uint32_t end = shard_begin[k + 1];
     absl::MutexLock lock(&shard.mu);
-    for (uint32_t j = shard_begin[k]; j < shard_begin[k + 1]; ++j) {
+    // Each lookup is a chain of cache misses (hash slot, series, packed labels); the shard's part
+    // of the batch is walked twice so that each link is prefetched a few series ahead: first the
+    // hash map probe, which yields the candidate series, then the label comparison.
+    for (uint32_t j = begin; j < end; ++j) {
+      if (j + kPrefetchAhead < end) {
+        shard.by_hash.prefetch(scratch.hashes[scratch.by_shard[j + kPrefetchAhead]]);
+      }
+      const uint32_t i = scratch.by_shard[j];
+      auto it = shard.by_hash.find(scratch.hashes[i]);
+      MemSeries* candidate = it == shard.by_hash.end() ? nullptr : it->second;
+      if (candidate != nullptr) __builtin_prefetch(candidate);
+      scratch.targets[i] = candidate;
+    }
+    for (uint32_t j = begin; j < end; ++j) {
+      if (j + kPrefetchAhead / 2 < end) {
+        const auto* next = static_cast<const MemSeries*>(
+            scratch.targets[scratch.by_shard[j + kPrefetchAhead / 2]]);
+        if (next != nullptr) next->labels.Prefetch();
+      }
       const uint32_t i = scratch.by_shard[j];
       const SeriesAppend& a = batch[i];
-      MemSeries* s = shard.Find(scratch.hashes[i], a);
+      MemSeries* s = static_cast<MemSeries*>(scratch.targets[i]);
+      while (s != nullptr && !(a.labels != nullptr ? s->labels.Equals(*a.labels)
+                                                   : s->labels.Equals(a.label_views))) {
+        s = s->next_same_hash;
+      }
+      // The probe ran before this pass created anything: a series that first appeared earlier in
+      // this batch is found again here.
+      if (s == nullptr) s = shard.Find(scratch.hashes[i], a);
+      scratch.targets[i] = nullptr;
       if (s == nullptr) {
         s = CreateLocked(shard, k, scratch.hashes[i], a);
         if (s == nullptr) {
@@ -670,8 +701,21 @@ absl::StatusOr<AppendResult> Head::AppendBatch(std::span<const SeriesAppend> bat
   for (int k = 0; k < kNumShards; ++k) {
     if (shard_begin[k] == shard_begin[k + 1]) continue;
     Shard& shard = shards_[k];
+    const uint32_t begin = shard_begin[k];
+    const uint32_t end = shard_begin[k + 1];
     absl::MutexLock lock(&shard.mu);
-    for (uint32_t j = shard_begin[k]; j < shard_begin[k + 1]; ++j) {
+    for (uint32_t j = begin; j < end; ++j) {
+      // The series (evicted since step 2 in a large batch) and then its open chunk's tail.
+      if (j + kPrefetchAhead < end) {
+        const auto* far =
+            static_cast<const MemSeries*>(scratch.targets[scratch.by_shard[j + kPrefetchAhead]]);
+        if (far != nullptr) PrefetchForAppend(*far);
+      }
+      if (j + kPrefetchAhead / 2 < end) {
+        const auto* near = static_cast<const MemSeries*>(
+            scratch.targets[scratch.by_shard[j + kPrefetchAhead / 2]]);
+        if (near != nullptr) near->open.PrefetchTail();
+      }
       const uint32_t i = scratch.by_shard[j];
       auto* s = static_cast<MemSeries*>(scratch.targets[i]);
       if (s == nullptr) continue;

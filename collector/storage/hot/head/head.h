@@ -183,6 +183,12 @@ class Head final : public Appender, public StorageReader {
   // Applies one sample to a series; shard lock held. Counts the outcome in `result` only (the
   // caller adds result.accepted to num_samples_ once per batch).
   void AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& result);
+  // Prefetches the fields AppendOne reads and writes.
+  static void PrefetchForAppend(const MemSeries& s) {
+    __builtin_prefetch(&s.open);
+    __builtin_prefetch(reinterpret_cast<const char*>(&s.open) + 64);
+    __builtin_prefetch(&s.max_t);
+  }
   bool HasSampleAt(const MemSeries& s, int64_t t) const;
   // Samples of `s` within [min_t, max_t], sorted; shard lock held.
   void CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,

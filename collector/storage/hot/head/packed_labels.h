@@ -38,6 +38,8 @@ class PackedLabels {
   // The value of __name__, or "" when absent.
   std::string_view MetricName() const;
   size_t size() const;
+  // Starts loading the packed bytes into the cache (a lookup about to compare them).
+  void Prefetch() const { __builtin_prefetch(data_.get()); }
   // Heap bytes held (for memory accounting and tests).
   size_t PackedBytes() const;
 

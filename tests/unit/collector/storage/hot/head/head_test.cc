@@ -373,5 +373,65 @@ TEST(HeadTest, ConcurrentBatchesFromFourThreadsAreAllStoredAndReplayed) {
   EXPECT_EQ(head->NumSamples(), 2000u);
 }
 
+// A batch large enough that every shard's part spans several prefetch distances, in which some
+// series appear twice (once as Labels, once as label views: the second must find the series the
+// first created within the same batch) and which mixes new series with existing ones.
+TEST(HeadTest, LargeBatchesWithRepeatedSeriesMapEachSampleToOneSeries) {
+  std::string dir = FreshDir("large_batches");
+  constexpr int kSeries = 600;
+  std::vector<Labels> labels;
+  for (int i = 0; i < kSeries; ++i) {
+    labels.push_back(Labels{{"__name__", "m"}, {"i", std::to_string(i)}});
+  }
+  std::vector<std::vector<common::LabelView>> views(kSeries);
+  for (int i = 0; i < kSeries; ++i) {
+    for (const common::Label& l : labels[i]) views[i].push_back({l.name, l.value});
+  }
+  const int64_t t0 = 1'700'000'000'000;
+  std::vector<std::vector<Sample>> first(kSeries), repeat(kSeries), second(kSeries);
+  for (int i = 0; i < kSeries; ++i) {
+    first[i] = {{t0, static_cast<double>(i)}};
+    repeat[i] = {{t0 + 1000, static_cast<double>(i) + 0.5}};
+    second[i] = {{t0 + 2000, static_cast<double>(i) + 0.25}};
+  }
+  std::vector<SeriesData> before;
+  {
+    common::Registry registry;
+    auto head = *Head::Open(Options(dir), registry);
+    // Batch 1: the first 400 series; every third of them again, later in the batch, as views.
+    std::vector<SeriesAppend> batch;
+    for (int i = 0; i < 400; ++i) batch.push_back({&labels[i], {}, first[i]});
+    for (int i = 0; i < 400; i += 3) batch.push_back({nullptr, views[i], repeat[i]});
+    AppendResult r = *head->AppendBatch(batch);
+    EXPECT_EQ(r.accepted, 400u + 134u);
+    EXPECT_EQ(head->NumSeries(), 400u);
+    // Batch 2: all 600 as views (200 of them new).
+    batch.clear();
+    for (int i = 0; i < kSeries; ++i) batch.push_back({nullptr, views[i], second[i]});
+    r = *head->AppendBatch(batch);
+    EXPECT_EQ(r.accepted, static_cast<uint64_t>(kSeries));
+    EXPECT_EQ(head->NumSeries(), static_cast<uint64_t>(kSeries));
+
+    before = SelectAll(*head);
+    ASSERT_EQ(before.size(), static_cast<size_t>(kSeries));
+    for (const SeriesData& d : before) {
+      const int i = std::stoi(std::string(d.labels.Get("i")));
+      std::vector<Sample> want;
+      if (i < 400) want.push_back(first[i][0]);
+      if (i < 400 && i % 3 == 0) want.push_back(repeat[i][0]);
+      want.push_back(second[i][0]);
+      ASSERT_EQ(d.samples.size(), want.size()) << "series " << i;
+      for (size_t k = 0; k < want.size(); ++k) {
+        EXPECT_EQ(d.samples[k].timestamp_ms, want[k].timestamp_ms) << "series " << i;
+        EXPECT_EQ(d.samples[k].value, want[k].value) << "series " << i;
+      }
+    }
+  }
+  common::Registry registry;
+  auto head = *Head::Open(Options(dir), registry);
+  EXPECT_EQ(head->NumSeries(), static_cast<uint64_t>(kSeries));
+  ExpectSameData(SelectAll(*head), before);
+}
+
 }  // namespace
 }  // namespace strata::collector::hot
