@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -127,12 +129,11 @@ class SampleRecords {
  public:
   explicit SampleRecords(FileWriter* chunks) : chunks_(chunks) {}
 
-  // Decodes the series' XOR chunks (checking each against its declared bounds), re-cuts the
-  // samples into block chunks and writes them; appends the chunk count and chunk references to
-  // `series_section` and counts chunks and samples into `meta`.
-  absl::Status Add(const BlockSeriesInput& s, int64_t block_min_t, std::string* series_section,
-                   BlockMeta* meta) {
-    if (absl::Status st = Decode(s); !st.ok()) return st;
+  // Re-cuts one series' samples (t, v; non-empty, checked) into block chunks and writes them;
+  // appends the chunk count and chunk references to `series_section` and counts chunks and
+  // samples into `meta`.
+  absl::Status Add(const std::vector<int64_t>& t_, const std::vector<double>& v_,
+                   int64_t block_min_t, std::string* series_section, BlockMeta* meta) {
     meta->num_samples += t_.size();
     // Chunk boundaries: even splits of at most kBlockWriterChunkSamples, moved off runs of equal
     // timestamps (consecutive chunks must not share a timestamp).
@@ -189,28 +190,6 @@ class SampleRecords {
   // within the part of the block written since).
   static constexpr size_t kMaxSharedTimestampsBytes = 64 << 20;
 
-  // Decodes s's chunks into t_ and v_.
-  absl::Status Decode(const BlockSeriesInput& s) {
-    t_.clear();
-    v_.clear();
-    for (const BlockChunk& c : s.chunks) {
-      XorChunkIterator it(c.data);
-      const size_t first = t_.size();
-      while (it.Next()) {
-        t_.push_back(it.t());
-        v_.push_back(it.v());
-      }
-      if (it.error() || t_.size() == first || t_[first] != c.min_t || t_.back() != c.max_t) {
-        const bool empty = t_.size() == first;
-        return absl::InvalidArgumentError(
-            absl::StrCat("chunk of ", s.labels->ToString(), " declared [", c.min_t, ",", c.max_t,
-                         "] is empty, corrupt or holds [", empty ? 0 : t_[first], ",",
-                         empty ? 0 : t_.back(), "]"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
   // Returns the offset of the timestamps record for `t`, writing it unless an identical one
   // exists.
   absl::StatusOr<uint64_t> TimestampsRecord(std::span<const int64_t> t) {
@@ -238,8 +217,6 @@ class SampleRecords {
   FileWriter* chunks_;
   BlockChunkEncoder encoder_;
   // Scratch reused across series, so that writing allocates per chunk at most.
-  std::vector<int64_t> t_;
-  std::vector<double> v_;
   std::vector<size_t> bounds_;
   std::string body_;
   std::string key_;
@@ -248,16 +225,21 @@ class SampleRecords {
   size_t shared_bytes_ = 0;
 };
 
-absl::Status ValidateSeries(const BlockSeriesInput& s, int64_t min_t, int64_t max_t) {
-  if (s.labels == nullptr || s.labels->empty()) {
-    return absl::InvalidArgumentError("series without labels");
-  }
-  for (const common::Label& l : *s.labels) {
+absl::Status ValidateLabels(const common::Labels& labels) {
+  if (labels.empty()) return absl::InvalidArgumentError("series without labels");
+  for (const common::Label& l : labels) {
     if (l.name.empty() || l.value.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("empty label name or value in ", s.labels->ToString()));
+          absl::StrCat("empty label name or value in ", labels.ToString()));
     }
   }
+  return absl::OkStatus();
+}
+
+// Checks a series given as XOR chunks, except the chunks' contents (ChunkListSource decodes them).
+absl::Status ValidateSeries(const BlockSeriesInput& s, int64_t min_t, int64_t max_t) {
+  if (s.labels == nullptr) return absl::InvalidArgumentError("series without labels");
+  if (absl::Status st = ValidateLabels(*s.labels); !st.ok()) return st;
   for (size_t i = 0; i < s.chunks.size(); ++i) {
     const BlockChunk& c = s.chunks[i];
     if (c.min_t > c.max_t || c.min_t < min_t || c.max_t > max_t ||
@@ -270,20 +252,73 @@ absl::Status ValidateSeries(const BlockSeriesInput& s, int64_t min_t, int64_t ma
   return absl::OkStatus();
 }
 
-// Writes the files into `tmp` and returns the meta. `sorted` holds the series with chunks, sorted
-// by labels and validated.
+// The span overload's series as a source: each series' XOR chunks decoded when it is written,
+// checked against their declared bounds. Holds the series with chunks only.
+class ChunkListSource final : public BlockSeriesSource {
+ public:
+  explicit ChunkListSource(std::vector<const BlockSeriesInput*> series)
+      : series_(std::move(series)) {}
+
+  size_t NumSeries() const override { return series_.size(); }
+  const common::Labels& SeriesLabels(size_t i) const override { return *series_[i]->labels; }
+
+  absl::Status Samples(size_t i, std::vector<int64_t>* t, std::vector<double>* v) override {
+    const BlockSeriesInput& s = *series_[i];
+    t->clear();
+    v->clear();
+    for (const BlockChunk& c : s.chunks) {
+      XorChunkIterator it(c.data);
+      const size_t first = t->size();
+      while (it.Next()) {
+        t->push_back(it.t());
+        v->push_back(it.v());
+      }
+      if (it.error() || t->size() == first || (*t)[first] != c.min_t || t->back() != c.max_t) {
+        const bool empty = t->size() == first;
+        return absl::InvalidArgumentError(
+            absl::StrCat("chunk of ", s.labels->ToString(), " declared [", c.min_t, ",", c.max_t,
+                         "] is empty, corrupt or holds [", empty ? 0 : (*t)[first], ",",
+                         empty ? 0 : t->back(), "]"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::vector<const BlockSeriesInput*> series_;
+};
+
+// Checks samples from a source: timestamps non-decreasing and inside [min_t, max_t].
+absl::Status ValidateSamples(const common::Labels& labels, const std::vector<int64_t>& t,
+                             const std::vector<double>& v, int64_t min_t, int64_t max_t) {
+  if (t.size() != v.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels.ToString(), ": ", t.size(), " timestamps but ", v.size(), " values"));
+  }
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] < min_t || t[i] > max_t || (i > 0 && t[i] < t[i - 1])) {
+      return absl::InvalidArgumentError(absl::StrCat("sample ", i, " of ", labels.ToString(),
+                                                     " at ", t[i], " is outside the block [", min_t,
+                                                     ",", max_t, "] or out of order"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Writes the files into `tmp` and returns the meta. `order` lists the source's series sorted by
+// labels (validated, no duplicates).
 absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int64_t max_t,
-                                     const std::vector<const BlockSeriesInput*>& sorted) {
+                                     BlockSeriesSource& source, const std::vector<size_t>& order) {
   BlockMeta meta;
   meta.min_t = min_t;
   meta.max_t = max_t;
-  meta.num_series = sorted.size();
 
   // Symbol table: every distinct label name and value, sorted so that comparing refs compares
-  // strings (the reader checks the series order on refs alone).
+  // strings (the reader checks the series order on refs alone). A series the source turns out to
+  // have no samples for leaves its symbols behind, unused, which readers allow.
   std::vector<std::string_view> symbols;
-  for (const BlockSeriesInput* s : sorted) {
-    for (const common::Label& l : *s->labels) {
+  for (size_t i : order) {
+    for (const common::Label& l : source.SeriesLabels(i)) {
       symbols.push_back(l.name);
       symbols.push_back(l.value);
     }
@@ -305,18 +340,27 @@ absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int6
   if (absl::Status s = chunks.Open(absl::StrCat(tmp, "/", kBlockChunksFile)); !s.ok()) return s;
   if (absl::Status s = chunks.Append(Header(kBlockChunksMagic)); !s.ok()) return s;
 
-  std::string series_section;
-  PutUvarint(&series_section, sorted.size());
+  std::string series_body;  // the series table after its count
   SampleRecords records(&chunks);
-  for (const BlockSeriesInput* s : sorted) {
-    PutUvarint(&series_section, s->labels->size());
-    for (const common::Label& l : *s->labels) {
-      PutUvarint(&series_section, refs[l.name]);
-      PutUvarint(&series_section, refs[l.value]);
+  std::vector<int64_t> t;
+  std::vector<double> v;
+  for (size_t i : order) {
+    const common::Labels& labels = source.SeriesLabels(i);
+    if (absl::Status st = source.Samples(i, &t, &v); !st.ok()) return st;
+    if (absl::Status st = ValidateSamples(labels, t, v, min_t, max_t); !st.ok()) return st;
+    if (t.empty()) continue;
+    ++meta.num_series;
+    PutUvarint(&series_body, labels.size());
+    for (const common::Label& l : labels) {
+      PutUvarint(&series_body, refs[l.name]);
+      PutUvarint(&series_body, refs[l.value]);
     }
-    if (absl::Status st = records.Add(*s, min_t, &series_section, &meta); !st.ok()) return st;
+    if (absl::Status st = records.Add(t, v, min_t, &series_body, &meta); !st.ok()) return st;
   }
   if (absl::Status s = chunks.Finish(); !s.ok()) return s;
+  std::string series_section;
+  PutUvarint(&series_section, meta.num_series);
+  series_section.append(series_body);
 
   std::string index = Header(kBlockIndexMagic);
   const uint64_t symbols_offset = index.size();
@@ -350,30 +394,47 @@ absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int6
   return meta;
 }
 
-}  // namespace
-
-absl::StatusOr<BlockMeta> WriteBlock(const std::string& parent, const std::string& name,
-                                     int64_t min_t, int64_t max_t,
-                                     std::span<const BlockSeriesInput> series) {
+absl::Status ValidateArgs(const std::string& name, int64_t min_t, int64_t max_t) {
   if (min_t > max_t) {
     return absl::InvalidArgumentError(absl::StrCat("block range [", min_t, ",", max_t, "]"));
   }
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
     return absl::InvalidArgumentError(absl::StrCat("bad block name '", name, "'"));
   }
-  std::vector<const BlockSeriesInput*> sorted;
-  sorted.reserve(series.size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<BlockMeta> WriteBlock(const std::string& parent, const std::string& name,
+                                     int64_t min_t, int64_t max_t,
+                                     std::span<const BlockSeriesInput> series) {
+  if (absl::Status st = ValidateArgs(name, min_t, max_t); !st.ok()) return st;
+  std::vector<const BlockSeriesInput*> with_chunks;
+  with_chunks.reserve(series.size());
   for (const BlockSeriesInput& s : series) {
     if (absl::Status st = ValidateSeries(s, min_t, max_t); !st.ok()) return st;
-    if (!s.chunks.empty()) sorted.push_back(&s);
+    if (!s.chunks.empty()) with_chunks.push_back(&s);
   }
-  std::sort(sorted.begin(), sorted.end(), [](const BlockSeriesInput* a, const BlockSeriesInput* b) {
-    return *a->labels < *b->labels;
+  ChunkListSource source(std::move(with_chunks));
+  return WriteBlock(parent, name, min_t, max_t, source);
+}
+
+absl::StatusOr<BlockMeta> WriteBlock(const std::string& parent, const std::string& name,
+                                     int64_t min_t, int64_t max_t, BlockSeriesSource& source) {
+  if (absl::Status st = ValidateArgs(name, min_t, max_t); !st.ok()) return st;
+  std::vector<size_t> order(source.NumSeries());
+  for (size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+    if (absl::Status st = ValidateLabels(source.SeriesLabels(i)); !st.ok()) return st;
+  }
+  std::sort(order.begin(), order.end(), [&source](size_t a, size_t b) {
+    return source.SeriesLabels(a) < source.SeriesLabels(b);
   });
-  for (size_t i = 1; i < sorted.size(); ++i) {
-    if (*sorted[i]->labels == *sorted[i - 1]->labels) {
+  for (size_t i = 1; i < order.size(); ++i) {
+    if (source.SeriesLabels(order[i]) == source.SeriesLabels(order[i - 1])) {
       return absl::InvalidArgumentError(
-          absl::StrCat("duplicate series ", sorted[i]->labels->ToString()));
+          absl::StrCat("duplicate series ", source.SeriesLabels(order[i]).ToString()));
     }
   }
 
@@ -387,7 +448,7 @@ absl::StatusOr<BlockMeta> WriteBlock(const std::string& parent, const std::strin
   if (absl::Status s = RemoveTmpDir(tmp); !s.ok()) return s;
   if (::mkdir(tmp.c_str(), 0755) != 0) return ErrnoError("mkdir", tmp);
 
-  absl::StatusOr<BlockMeta> meta = WriteFiles(tmp, min_t, max_t, sorted);
+  absl::StatusOr<BlockMeta> meta = WriteFiles(tmp, min_t, max_t, source, order);
   absl::Status status = meta.status();
   if (status.ok()) status = FsyncDir(tmp);
   if (status.ok() && ::rename(tmp.c_str(), final_dir.c_str()) != 0) {

@@ -22,6 +22,7 @@
 // Threads: WriteBlock is a free function with no shared state; it may run on any thread, and
 // concurrently for different names.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -88,6 +89,27 @@ struct BlockSeriesInput {
   const common::Labels* labels;
   std::vector<BlockChunk> chunks;
 };
+
+// Pull-based input for WriteBlock, for a caller that cannot cheaply hold every series' samples
+// at once (the hot store cutting a block from its head): the label sets of all series up front,
+// each series' samples only when the writer reaches it, one series at a time, in label order.
+// Called from the thread running WriteBlock only.
+class BlockSeriesSource {
+ public:
+  virtual ~BlockSeriesSource() = default;
+  virtual size_t NumSeries() const = 0;
+  // Label sets in any order; each must stay valid and unchanged until WriteBlock returns.
+  virtual const common::Labels& SeriesLabels(size_t i) const = 0;
+  // Replaces *t and *v with the samples of series i, timestamps non-decreasing and inside the
+  // block. Empty: the series is left out of the block. An error aborts WriteBlock with it.
+  virtual absl::Status Samples(size_t i, std::vector<int64_t>* t, std::vector<double>* v) = 0;
+};
+
+// Writes the block `<parent>/<name>` covering [min_t, max_t] (inclusive) from `source`, one
+// series' samples in memory at a time. Same checks, result and errors as the overload below;
+// samples that decrease or lie outside the block fail with InvalidArgument.
+absl::StatusOr<BlockMeta> WriteBlock(const std::string& parent, const std::string& name,
+                                     int64_t min_t, int64_t max_t, BlockSeriesSource& source);
 
 // Writes the block `<parent>/<name>` covering [min_t, max_t] (inclusive) from `series`, which may
 // come in any order. Series without chunks are skipped (a block holds only series with data).

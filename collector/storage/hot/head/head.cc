@@ -250,6 +250,8 @@ absl::Status Head::Checkpoint() {
     uint64_t ref;
     size_t offset;
     size_t length;
+    size_t block_samples;    // 0: an XOR chunk (the open one); else a closed block-codec chunk
+    size_t block_ts_length;  // of which the timestamps encoding
   };
   std::vector<ChunkRef> chunk_refs;
   struct ColumnsRef {
@@ -287,14 +289,20 @@ absl::Status Head::Checkpoint() {
         // with newer ones are refused again at replay.
         // (A copy: clang 14 cannot capture a structured binding in a lambda.)
         const uint32_t series_id = id;
-        auto add = [&](std::string_view data, int64_t max_t) {
-          if (max_t < min_valid) return;
-          chunk_refs.push_back(ChunkRef{series_id, chunk_bytes.size(), data.size()});
-          chunk_bytes.append(data);
-          samples_written += XorChunkIterator(data).num_samples();
-        };
-        for (const ClosedChunk& c : s->chunks) add(c.data, c.max_t);
-        if (s->open.num_samples() > 0) add(s->open.bytes(), s->open.MaxTime());
+        for (const ClosedChunk& c : s->chunks) {
+          if (c.max_t() < min_valid) continue;
+          chunk_refs.push_back(ChunkRef{series_id, chunk_bytes.size(), c.encoded_bytes(),
+                                        c.num_samples(), c.timestamps().size()});
+          chunk_bytes.append(reinterpret_cast<const char*>(c.timestamps().data()),
+                             c.encoded_bytes());
+          samples_written += c.num_samples();
+        }
+        if (s->open.num_samples() > 0 && s->open.MaxTime() >= min_valid) {
+          chunk_refs.push_back(
+              ChunkRef{series_id, chunk_bytes.size(), s->open.bytes().size(), 0, 0});
+          chunk_bytes.append(s->open.bytes());
+          samples_written += s->open.num_samples();
+        }
       }
     }
     if (!series.empty()) {
@@ -328,11 +336,20 @@ absl::Status Head::Checkpoint() {
       column_t.clear();
       column_v.clear();
       for (; i < chunk_refs.size() && chunk_refs[i].ref == ref; ++i) {
-        XorChunkIterator it(
-            std::string_view(chunk_bytes).substr(chunk_refs[i].offset, chunk_refs[i].length));
-        while (it.Next()) {
-          column_t.push_back(it.t());
-          column_v.push_back(it.v());
+        const ChunkRef& r = chunk_refs[i];
+        const std::span<const uint8_t> bytes(
+            reinterpret_cast<const uint8_t*>(chunk_bytes.data()) + r.offset, r.length);
+        auto drain = [&](auto&& it) {
+          while (it.Next()) {
+            column_t.push_back(it.t());
+            column_v.push_back(it.v());
+          }
+        };
+        if (r.block_samples == 0) {
+          drain(XorChunkIterator(bytes));
+        } else {
+          drain(BlockChunkIterator(r.block_samples, bytes.first(r.block_ts_length),
+                                   bytes.subspan(r.block_ts_length)));
         }
       }
       for (size_t begin = 0; begin < column_t.size(); begin += kBlockChunkMaxSamples) {
@@ -374,19 +391,24 @@ absl::Status Head::Checkpoint() {
   return absl::OkStatus();
 }
 
-void Head::ForEachSeriesInRange(
+void Head::ForEachSeriesIdInRange(
     int64_t min_t, int64_t max_t,
-    const std::function<void(const common::Labels&, const std::vector<common::Sample>&)>& fn)
-    const {
-  std::vector<common::Sample> buffer;
+    const std::function<void(uint32_t id, const common::Labels&)>& fn) const {
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [id, s] : shard.by_id) {
-      if (!HasDataIn(*s, min_t, max_t)) continue;
-      CollectSamples(*s, min_t, max_t, &buffer);
-      if (!buffer.empty()) fn(s->labels.ToLabels(), buffer);
+      if (HasDataIn(*s, min_t, max_t)) fn(id, s->labels.ToLabels());
     }
   }
+}
+
+void Head::SeriesSamples(uint32_t id, int64_t min_t, int64_t max_t,
+                         std::vector<common::Sample>* out) const {
+  out->clear();
+  const Shard& shard = shards_[ShardOfId(id)];
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.by_id.find(id);
+  if (it != shard.by_id.end()) CollectSamples(*it->second, min_t, max_t, out);
 }
 
 bool Head::TimeRange(int64_t* min_t, int64_t* max_t) const {
@@ -491,8 +513,7 @@ bool Head::HasSampleAt(const MemSeries& s, int64_t t) const {
       std::lower_bound(s.out_of_order.begin(), s.out_of_order.end(), t,
                        [](const common::Sample& a, int64_t ts) { return a.timestamp_ms < ts; });
   if (ooo != s.out_of_order.end() && ooo->timestamp_ms == t) return true;
-  auto scan = [t](std::string_view data) {
-    XorChunkIterator it(data);
+  auto scan = [t](auto&& it) {
     while (it.Next()) {
       if (it.t() == t) return true;
       if (it.t() > t) return false;
@@ -500,10 +521,10 @@ bool Head::HasSampleAt(const MemSeries& s, int64_t t) const {
     return false;
   };
   for (const ClosedChunk& c : s.chunks) {
-    if (t >= c.min_t && t <= c.max_t && scan(c.data)) return true;
+    if (t >= c.min_t() && t <= c.max_t() && scan(c.Iterator())) return true;
   }
   if (s.open.num_samples() > 0 && t >= s.open.MinTime() && t <= s.open.MaxTime()) {
-    return scan(s.open.bytes());
+    return scan(XorChunkIterator(s.open.bytes()));
   }
   return false;
 }
@@ -516,8 +537,7 @@ void Head::AppendOne(MemSeries& s, const common::Sample& sample, AppendResult& r
   }
   if (t > s.max_t) {
     if (s.open.num_samples() >= static_cast<size_t>(options_.max_samples_per_chunk)) {
-      s.chunks.push_back(ClosedChunk{s.open.MinTime(), s.open.MaxTime(), s.open.bytes()});
-      s.chunks.back().data.shrink_to_fit();
+      s.chunks.push_back(ClosedChunk::Encode(s.open));
       s.open = XorChunkAppender();
       num_chunks_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -745,7 +765,7 @@ int64_t Head::AppendedSpanMs() const {
 
 bool Head::HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const {
   for (const ClosedChunk& c : s.chunks) {
-    if (c.max_t >= min_t && c.min_t <= max_t) return true;
+    if (c.max_t() >= min_t && c.min_t() <= max_t) return true;
   }
   if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
     return true;
@@ -768,18 +788,17 @@ void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
   std::vector<common::Sample> in_order;
   std::vector<common::Sample>* dst = lo == hi ? out : &in_order;
   out->clear();
-  auto decode = [&](std::string_view data) {
-    XorChunkIterator it(data);
+  auto decode = [&](auto&& it) {
     while (it.Next()) {
       if (it.t() > max_t) break;
       if (it.t() >= min_t) dst->push_back(common::Sample{it.t(), it.v()});
     }
   };
   for (const ClosedChunk& c : s.chunks) {
-    if (c.max_t >= min_t && c.min_t <= max_t) decode(c.data);
+    if (c.max_t() >= min_t && c.min_t() <= max_t) decode(c.Iterator());
   }
   if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
-    decode(s.open.bytes());
+    decode(XorChunkIterator(s.open.bytes()));
   }
   if (lo == hi) return;
   out->reserve(in_order.size() + static_cast<size_t>(hi - lo));
@@ -882,11 +901,20 @@ absl::StatusOr<std::vector<std::string>> Head::LabelValues(
   return index_.LabelValues(name, &in_range);
 }
 
-void Head::DropBefore(int64_t min_t_ms) {
+void Head::RejectBefore(int64_t min_t_ms) {
   absl::MutexLock drop_lock(&drop_mu_);
+  RaiseMinValidLocked(min_t_ms);
+}
+
+void Head::RaiseMinValidLocked(int64_t min_t_ms) {
   int64_t cur = min_valid_t_.load();
   while (cur < min_t_ms && !min_valid_t_.compare_exchange_weak(cur, min_t_ms)) {
   }
+}
+
+void Head::DropBefore(int64_t min_t_ms) {
+  absl::MutexLock drop_lock(&drop_mu_);
+  RaiseMinValidLocked(min_t_ms);
   for (Shard& shard : shards_) {
     std::vector<std::pair<uint32_t, common::Labels>> removed;
     {
@@ -895,8 +923,8 @@ void Head::DropBefore(int64_t min_t_ms) {
         MemSeries& s = *it->second;
         size_t before = s.chunks.size();
         std::erase_if(s.chunks, [&](const ClosedChunk& c) {
-          if (c.max_t >= min_t_ms) return false;
-          num_samples_.fetch_sub(XorChunkIterator(c.data).num_samples(), std::memory_order_relaxed);
+          if (c.max_t() >= min_t_ms) return false;
+          num_samples_.fetch_sub(c.num_samples(), std::memory_order_relaxed);
           return true;
         });
         num_chunks_.fetch_sub(before - s.chunks.size(), std::memory_order_relaxed);
@@ -963,7 +991,7 @@ Head::Stats Head::GetStats(size_t limit) const {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [id, s] : shard.by_id) {
       stats.num_chunks += s->chunks.size() + (s->open.num_samples() > 0 ? 1 : 0);
-      if (!s->chunks.empty()) min_t = std::min(min_t, s->chunks.front().min_t);
+      if (!s->chunks.empty()) min_t = std::min(min_t, s->chunks.front().min_t());
       if (s->open.num_samples() > 0) min_t = std::min(min_t, s->open.MinTime());
       if (!s->out_of_order.empty()) min_t = std::min(min_t, s->out_of_order.front().timestamp_ms);
       if (s->max_t != std::numeric_limits<int64_t>::min()) max_t = std::max(max_t, s->max_t);

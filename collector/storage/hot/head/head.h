@@ -3,8 +3,9 @@
 // The head of the hot tier: the in-memory, WAL-backed part of the embedded TSDB that holds the
 // most recent raw samples and answers every recent query.
 //
-// Data: series keyed by metric_id in 16 shards, each series holding closed XOR chunks
-// (collector/storage/hot/chunk), one open chunk that in-order samples are appended to, and a small
+// Data: series keyed by metric_id in 16 shards, each series holding closed chunks in the block
+// codec (closed_chunk.h), one open XOR chunk (collector/storage/hot/chunk) that in-order samples
+// are appended to and that is re-encoded when it is full, and a small
 // sorted buffer of out-of-order samples (accepted within out_of_order_window_ms of the series'
 // newest sample) merged in at read time. Label lookups go through the Roaring postings index
 // (collector/storage/index).
@@ -37,6 +38,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
+#include "collector/storage/hot/head/closed_chunk.h"
 #include "collector/storage/hot/head/packed_labels.h"
 #include "collector/storage/hot/wal/wal_reader.h"
 #include "collector/storage/hot/wal/wal_writer.h"
@@ -90,8 +92,14 @@ class Head final : public Appender, public StorageReader {
                                                        const std::vector<LabelMatcher>& matchers,
                                                        int64_t min_t_ms, int64_t max_t_ms) override;
 
-  // Drops samples older than `min_t_ms` (whole chunks), and series left without data. Later
-  // appends older than the cut are rejected as out of bounds.
+  // From now on rejects appends older than `min_t_ms` as out of bounds (never lowers the bound).
+  // Returns once no batch that passed the old bound is still being applied, so a snapshot of the
+  // range taken afterwards (a block being cut) sees every sample the head will ever acknowledge
+  // there.
+  void RejectBefore(int64_t min_t_ms);
+
+  // RejectBefore(min_t_ms), then drops samples older than `min_t_ms` (whole chunks), and series
+  // left without data.
   void DropBefore(int64_t min_t_ms);
 
   // Bounds WAL replay: seals the current WAL segment, writes everything the head holds into
@@ -99,12 +107,17 @@ class Head final : public Appender, public StorageReader {
   // deletes the older segments and checkpoints. Open() replays the newest checkpoint first, then
   // the segments. Appends continue while the snapshot is written (they go to newer segments).
   absl::Status Checkpoint();
-  // Calls fn(labels, samples) for every series with samples in [min_t, max_t], one shard at a
-  // time (shard lock held during the calls: keep fn short, no calls back into the head).
-  void ForEachSeriesInRange(
+  // Calls fn(id, labels) for every series with samples in [min_t, max_t], one shard at a time
+  // (shard lock held during the calls: keep fn short, no calls back into the head). With
+  // SeriesSamples, what cutting a block reads: all label sets first, then one series' samples at
+  // a time.
+  void ForEachSeriesIdInRange(
       int64_t min_t, int64_t max_t,
-      const std::function<void(const common::Labels&, const std::vector<common::Sample>&)>& fn)
-      const;
+      const std::function<void(uint32_t id, const common::Labels&)>& fn) const;
+  // Replaces *out with the samples of series `id` in [min_t, max_t], sorted by time; empty when
+  // there are none or the series is gone.
+  void SeriesSamples(uint32_t id, int64_t min_t, int64_t max_t,
+                     std::vector<common::Sample>* out) const;
   // Oldest and newest sample time in the head; false when it is empty.
   bool TimeRange(int64_t* min_t, int64_t* max_t) const;
 
@@ -138,12 +151,6 @@ class Head final : public Appender, public StorageReader {
 
  private:
   static constexpr int kNumShards = 16;
-
-  struct ClosedChunk {
-    int64_t min_t;
-    int64_t max_t;
-    std::string data;
-  };
 
   struct MemSeries {
     uint32_t id = 0;
@@ -221,6 +228,8 @@ class Head final : public Appender, public StorageReader {
   // Appends hold it shared for the whole batch, DropBefore exclusively, so a series pointer taken
   // by an append stays valid until its samples are applied.
   absl::Mutex drop_mu_;
+  // Raises min_valid_t_ to at least `min_t_ms`; drop_mu_ held exclusively.
+  void RaiseMinValidLocked(int64_t min_t_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(drop_mu_);
 
   // Reserves room for one more series of `metric` under max_series_per_metric.
   bool ReserveMetricSeries(std::string_view metric);

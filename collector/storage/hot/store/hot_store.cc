@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <vector>
 
 #include "collector/storage/hot/block/block_writer.h"
-#include "collector/storage/hot/chunk/xor_chunk.h"
 #include "common/base/log.h"
 
 namespace strata::collector::hot {
@@ -31,6 +31,43 @@ int64_t FloorTo(int64_t t, int64_t range) {
   if (t % range != 0 && t < 0) --q;
   return q * range;
 }
+
+// The head's series with samples in [min_t, max_t] as the block writer's input: label sets read
+// at construction, samples read from the head per series when the writer asks.
+class HeadRangeSource final : public BlockSeriesSource {
+ public:
+  HeadRangeSource(const Head& head, int64_t min_t, int64_t max_t)
+      : head_(head), min_t_(min_t), max_t_(max_t) {
+    head.ForEachSeriesIdInRange(min_t, max_t, [this](uint32_t id, const common::Labels& labels) {
+      series_.push_back({id, labels});
+    });
+  }
+
+  size_t NumSeries() const override { return series_.size(); }
+  const common::Labels& SeriesLabels(size_t i) const override { return series_[i].labels; }
+
+  absl::Status Samples(size_t i, std::vector<int64_t>* t, std::vector<double>* v) override {
+    head_.SeriesSamples(series_[i].id, min_t_, max_t_, &buffer_);
+    t->resize(buffer_.size());
+    v->resize(buffer_.size());
+    for (size_t k = 0; k < buffer_.size(); ++k) {
+      (*t)[k] = buffer_[k].timestamp_ms;
+      (*v)[k] = buffer_[k].value;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Series {
+    uint32_t id;
+    common::Labels labels;
+  };
+  const Head& head_;
+  const int64_t min_t_;
+  const int64_t max_t_;
+  std::vector<Series> series_;
+  std::vector<common::Sample> buffer_;
+};
 
 }  // namespace
 
@@ -111,40 +148,16 @@ size_t HotStore::NumBlocks() const {
 }
 
 absl::Status HotStore::CutBlock(int64_t start, int64_t end) {
-  // Re-encode each series' samples in [start, end) into fresh chunks: the head's chunks do not
-  // align with block boundaries and may have out-of-order samples beside them.
-  struct Encoded {
-    common::Labels labels;
-    std::vector<std::string> chunks;
-    std::vector<std::pair<int64_t, int64_t>> ranges;
-  };
-  std::vector<Encoded> encoded;
-  const size_t per_chunk = static_cast<size_t>(options_.head.max_samples_per_chunk);
-  head_->ForEachSeriesInRange(
-      start, end - 1,
-      [&](const common::Labels& labels, const std::vector<common::Sample>& samples) {
-        Encoded& e = encoded.emplace_back();
-        e.labels = labels;
-        for (size_t i = 0; i < samples.size(); i += per_chunk) {
-          XorChunkAppender chunk;
-          size_t n = std::min(per_chunk, samples.size() - i);
-          for (size_t k = 0; k < n; ++k)
-            chunk.Append(samples[i + k].timestamp_ms, samples[i + k].value);
-          e.ranges.emplace_back(chunk.MinTime(), chunk.MaxTime());
-          e.chunks.push_back(chunk.bytes());
-        }
-      });
-  std::vector<BlockSeriesInput> inputs;
-  inputs.reserve(encoded.size());
-  for (const Encoded& e : encoded) {
-    BlockSeriesInput in{&e.labels, {}};
-    for (size_t i = 0; i < e.chunks.size(); ++i) {
-      in.chunks.push_back(BlockChunk{e.ranges[i].first, e.ranges[i].second, e.chunks[i]});
-    }
-    inputs.push_back(std::move(in));
-  }
+  // First close the range to appends: a sample acknowledged in [start, end) after the series are
+  // read below would be in neither the block nor (after DropBefore) the head. Late senders get it
+  // counted as out of bounds instead.
+  head_->RejectBefore(end);
+  // The block writer pulls one series' samples at a time from the head (which merges any
+  // out-of-order samples in), so cutting holds the label sets of the range's series but never a
+  // second copy of its samples.
+  HeadRangeSource source(*head_, start, end - 1);
   const std::string name = BlockName(start, end - 1);
-  absl::StatusOr<BlockMeta> meta = WriteBlock(BlocksDir(), name, start, end - 1, inputs);
+  absl::StatusOr<BlockMeta> meta = WriteBlock(BlocksDir(), name, start, end - 1, source);
   if (!meta.ok()) return meta.status();
   absl::StatusOr<std::unique_ptr<Block>> block = Block::Open(BlocksDir() + "/" + name);
   if (!block.ok()) return block.status();

@@ -449,6 +449,94 @@ TEST_F(BlockTest, RejectsInvalidInput) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_));
 }
 
+// A BlockSeriesSource over TestSeries' samples, recording the order it is asked in.
+class SamplesSource final : public BlockSeriesSource {
+ public:
+  explicit SamplesSource(const std::vector<TestSeries>& series) : series_(series) {}
+  size_t NumSeries() const override { return series_.size(); }
+  const Labels& SeriesLabels(size_t i) const override { return series_[i].labels; }
+  absl::Status Samples(size_t i, std::vector<int64_t>* t, std::vector<double>* v) override {
+    asked.push_back(i);
+    if (i == fail_at) return absl::UnavailableError("source failed");
+    t->clear();
+    v->clear();
+    if (i == empty_at) return absl::OkStatus();
+    for (const Sample& s : series_[i].samples) {
+      t->push_back(s.timestamp_ms);
+      v->push_back(s.value);
+    }
+    if (i == swap_at) std::swap((*t)[0], (*t)[1]);
+    return absl::OkStatus();
+  }
+  std::vector<size_t> asked;
+  size_t fail_at = SIZE_MAX, empty_at = SIZE_MAX, swap_at = SIZE_MAX;
+
+ private:
+  const std::vector<TestSeries>& series_;
+};
+
+TEST_F(BlockTest, SourceInputWritesTheSameFilesAsChunkInput) {
+  std::vector<TestSeries> series = MakeSeries(300, 3, 50);
+  ASSERT_NE(WriteAndOpen(series, "chunks"), nullptr);
+  SamplesSource source(series);
+  absl::StatusOr<BlockMeta> meta = WriteBlock(dir_, "source", kStart, MaxTime(series), source);
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  for (const char* file : {kBlockChunksFile, kBlockIndexFile, kBlockMetaFile}) {
+    EXPECT_EQ(ReadFile(Path("source/") + file), ReadFile(Path("chunks/") + file)) << file;
+  }
+  // Asked once per series, in label order, so one series' samples are in memory at a time.
+  ASSERT_EQ(source.asked.size(), series.size());
+  for (size_t k = 1; k < source.asked.size(); ++k) {
+    EXPECT_LT(series[source.asked[k - 1]].labels, series[source.asked[k]].labels);
+  }
+}
+
+TEST_F(BlockTest, SourceSeriesWithoutSamplesAreLeftOut) {
+  std::vector<TestSeries> series = MakeSeries(20, 2, 10);
+  SamplesSource source(series);
+  source.empty_at = 3;
+  absl::StatusOr<BlockMeta> meta = WriteBlock(dir_, "b", kStart, MaxTime(series), source);
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_EQ(meta->num_series, 19u);
+  absl::StatusOr<std::unique_ptr<Block>> block = Block::Open(Path("b"));
+  ASSERT_TRUE(block.ok()) << block.status();
+  std::vector<TestSeries> rest = series;
+  rest.erase(rest.begin() + 3);
+  absl::StatusOr<std::vector<SeriesData>> got = (*block)->Select({}, kStart, MaxTime(series));
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameData(*got, BruteForce(rest, {}, kStart, MaxTime(series)));
+}
+
+TEST_F(BlockTest, SourceErrorsAndBadSamplesFailTheWriteAndLeaveNothing) {
+  std::vector<TestSeries> series = MakeSeries(10, 2, 10);
+  const int64_t max_t = MaxTime(series);
+  {
+    SamplesSource source(series);
+    source.fail_at = 4;
+    EXPECT_EQ(WriteBlock(dir_, "b", kStart, max_t, source).status().code(),
+              absl::StatusCode::kUnavailable);
+  }
+  {
+    SamplesSource source(series);
+    source.swap_at = 5;  // timestamps out of order
+    EXPECT_EQ(WriteBlock(dir_, "b", kStart, max_t, source).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  {
+    SamplesSource source(series);  // samples after the block's end
+    EXPECT_EQ(WriteBlock(dir_, "b", kStart, max_t - 1, source).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  {
+    std::vector<TestSeries> dup = {series[0], series[0]};
+    SamplesSource source(dup);
+    EXPECT_EQ(WriteBlock(dir_, "b", kStart, max_t, source).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(source.asked.empty());  // rejected before anything is read
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
 TEST_F(BlockTest, EveryIndexByteFlipFailsOpenCleanly) {
   std::vector<TestSeries> series = MakeSeries(4, 2, 5);
   ASSERT_NE(WriteAndOpen(series), nullptr);

@@ -167,6 +167,24 @@ TEST(HeadTest, DropBeforeRemovesOldChunksAndEmptySeries) {
   EXPECT_EQ(r.out_of_bounds, 1u);
 }
 
+TEST(HeadTest, RejectBeforeRefusesOlderAppendsButKeepsTheData) {
+  common::Registry registry;
+  auto head = *Head::Open(Options(FreshDir("reject")), registry);
+  const Labels labels{{"__name__", "m"}};
+  ASSERT_TRUE(head->Append(labels, Series(10, 1'000'000)).ok());
+  head->RejectBefore(1'000'000 + 20 * 15'000);
+  head->RejectBefore(0);  // never lowers the bound
+  // Out of order within the window, and in order but before the bound: both refused.
+  auto r = *head->Append(labels, {{1'000'000 + 3 * 15'000 + 1, 1}, {1'000'000 + 19 * 15'000, 2}});
+  EXPECT_EQ(r.out_of_bounds, 2u);
+  EXPECT_EQ(r.accepted, 0u);
+  r = *head->Append(labels, {{1'000'000 + 20 * 15'000, 3}});
+  EXPECT_EQ(r.accepted, 1u);
+  auto out = SelectAll(*head);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].samples.size(), 11u);  // nothing already stored was dropped
+}
+
 TEST(HeadTest, SeriesLimitIsEnforced) {
   common::Registry registry;
   HeadOptions o = Options(FreshDir("limit"));

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <filesystem>
+#include <map>
+
+#include "collector/storage/hot/block/block.h"
 
 namespace strata::collector::hot {
 namespace {
@@ -79,6 +83,55 @@ TEST(HotStoreTest, CutBlocksAreStitchedWithTheHeadWithoutGapsOrDoubles) {
   // Samples older than the newest block's end are now out of bounds.
   auto late = *store->Append(data[0].first, {{kT0 + kHour, 1}});
   EXPECT_EQ(late.out_of_bounds, 1u);
+}
+
+TEST(HotStoreTest, OutOfOrderSamplesAreWrittenIntoTheBlock) {
+  common::Registry registry;
+  HotStoreOptions o = Options(FreshDir("ooo"));
+  o.head.out_of_order_window_ms = 30 * 60 * 1000;
+  auto store = *HotStore::Open(o, registry);
+  auto data = Data();
+  const int64_t boundary = kT0 + 2 * kHour;
+  uint64_t ooo_accepted = 0;
+  for (const auto& [l, s] : data) {
+    // Everything before the first block boundary but one sample 10 min before it, which then
+    // arrives out of order (kept beside the chunks until the block is cut), then the rest.
+    std::vector<Sample> before, after;
+    for (const Sample& x : s) (x.timestamp_ms < boundary ? before : after).push_back(x);
+    auto held = std::lower_bound(before.begin(), before.end(), boundary - 10 * 60 * 1000,
+                                 [](const Sample& a, int64_t t) { return a.timestamp_ms < t; });
+    const Sample late = *held;
+    before.erase(held);
+    ASSERT_EQ(store->Append(l, before)->accepted, before.size());
+    auto r = *store->Append(l, {late});
+    ooo_accepted += r.accepted;
+    ASSERT_EQ(store->Append(l, after)->accepted, after.size());
+  }
+  EXPECT_EQ(ooo_accepted, data.size());
+  ASSERT_TRUE(store->CutBlocksBefore(kT0 + 4 * kHour).ok());
+  ASSERT_EQ(store->NumBlocks(), 2u);
+  ExpectEqualsInput(*store, data);
+  // The first block alone holds every sample of its range, the late ones included.
+  std::vector<std::string> dirs;
+  for (const auto& e : std::filesystem::directory_iterator(o.dir + "/blocks")) {
+    dirs.push_back(e.path());
+  }
+  std::sort(dirs.begin(), dirs.end());  // names sort by time
+  auto first = Block::Open(dirs.front());
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto block = *(*first)->Select({AnyName()}, INT64_MIN, INT64_MAX);
+  ASSERT_EQ(block.size(), data.size());
+  std::map<Labels, const std::vector<Sample>*> want;
+  for (const auto& [l, s] : data) want[l] = &s;
+  for (const SeriesData& d : block) {
+    const std::vector<Sample>& w = *want.at(d.labels);
+    const size_t in_range = static_cast<size_t>(
+        std::lower_bound(w.begin(), w.end(), boundary,
+                         [](const Sample& a, int64_t t) { return a.timestamp_ms < t; }) -
+        w.begin());
+    ASSERT_EQ(d.samples.size(), in_range) << d.labels.ToString();
+    for (size_t i = 0; i < in_range; ++i) ASSERT_EQ(d.samples[i].timestamp_ms, w[i].timestamp_ms);
+  }
 }
 
 TEST(HotStoreTest, RestartLoadsBlocksAndSkipsWalDataTheyHold) {
