@@ -77,7 +77,7 @@ v1::CollectorMessage IngestService::HandleBatch(const v1::Batch& batch,
   std::vector<SeriesAppend> appends;
   appends.reserve(decoded.series.size());
   for (const common::wire::DecodedSeries& s : decoded.series) {
-    appends.push_back(SeriesAppend{s.labels, {}, s.samples});
+    appends.push_back(SeriesAppend{nullptr, s.labels, s.samples});
   }
   absl::StatusOr<AppendResult> appended = appender_.AppendBatch(appends);
   if (!appended.ok()) {

@@ -160,20 +160,23 @@ bool SeriesRefTable::Decode(const v1::Batch& batch, DecodedBatch* out, DecodeErr
   out->batch_id = batch.batch_id();
   out->series.clear();
   out->samples.clear();
+  out->label_views.clear();
   out->definitions.clear();
   out->num_samples = 0;
-  absl::flat_hash_map<uint32_t, const Labels*> local;
+  // Reserved so that the pointers in `local` stay valid.
+  out->definitions.reserve(static_cast<size_t>(payload->series_size()));
+  absl::flat_hash_map<uint32_t, const PackedLabels*> local;
   size_t new_refs = 0;
+  Labels labels;
   for (const v1::SeriesDef& def : payload->series()) {
-    auto labels = std::make_shared<Labels>();
     std::string why;
-    if (!ValidateLabels(def, labels.get(), &why)) {
+    if (!ValidateLabels(def, &labels, &why)) {
       *error = Error(v1::INVALID_LABELS, "series ref " + std::to_string(def.ref()) + ": " + why);
       return false;
     }
     if (!refs_.contains(def.ref()) && !local.contains(def.ref())) ++new_refs;
-    local[def.ref()] = labels.get();
-    out->definitions.emplace_back(def.ref(), std::move(labels));
+    out->definitions.emplace_back(def.ref(), PackedLabels(labels));
+    local[def.ref()] = &out->definitions.back().second;
   }
   if (refs_.size() + new_refs > limits_.max_series_refs) {
     *error =
@@ -193,29 +196,43 @@ bool SeriesRefTable::Decode(const v1::Batch& batch, DecodedBatch* out, DecodeErr
   // Reserved up front so the spans handed out below stay valid.
   out->samples.reserve(total);
   out->series.reserve(static_cast<size_t>(payload->samples_size()));
+  // Each series' label views go to label_views, their spans are set at the end (label_views
+  // moves while it grows).
+  std::vector<size_t> view_ends;
+  view_ends.reserve(static_cast<size_t>(payload->samples_size()));
   for (const v1::SeriesSamples& ss : payload->samples()) {
-    const Labels* labels = nullptr;
+    const PackedLabels* labels = nullptr;
     if (auto it = local.find(ss.ref()); it != local.end()) {
       labels = it->second;
     } else if (auto it2 = refs_.find(ss.ref()); it2 != refs_.end()) {
-      labels = it2->second.get();
+      labels = &it2->second;
     } else {
       *error = Error(v1::UNKNOWN_SERIES_REF, "unknown series ref " + std::to_string(ss.ref()));
       return false;
     }
+    labels->ForEach([&](std::string_view name, std::string_view value) {
+      out->label_views.push_back(LabelView{name, value});
+    });
+    view_ends.push_back(out->label_views.size());
     const size_t begin = out->samples.size();
     for (int i = 0; i < ss.values_size(); ++i) {
       out->samples.push_back(Sample{ss.timestamps_ms(i), ss.values(i)});
     }
     out->series.push_back(DecodedSeries{
-        labels, std::span<const Sample>(out->samples.data() + begin, out->samples.size() - begin)});
+        {}, std::span<const Sample>(out->samples.data() + begin, out->samples.size() - begin)});
     out->num_samples += static_cast<uint64_t>(ss.values_size());
+  }
+  size_t view_begin = 0;
+  for (size_t i = 0; i < out->series.size(); ++i) {
+    out->series[i].labels =
+        std::span<const LabelView>(out->label_views.data() + view_begin, view_ends[i] - view_begin);
+    view_begin = view_ends[i];
   }
   return true;
 }
 
-void SeriesRefTable::Commit(const DecodedBatch& batch) {
-  for (const auto& [ref, labels] : batch.definitions) refs_[ref] = labels;
+void SeriesRefTable::Commit(DecodedBatch& batch) {
+  for (auto& [ref, labels] : batch.definitions) refs_.insert_or_assign(ref, std::move(labels));
 }
 
 }  // namespace strata::common::wire

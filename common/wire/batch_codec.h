@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/model/packed_labels.h"
 #include "common/model/sample.h"
 #include "common/wire/series_interner.h"
 #include "strata/v1/ingest.pb.h"
@@ -49,11 +50,13 @@ struct DecodeError {
   std::string message;
 };
 
-// One series of a decoded batch. Both members borrow: `labels` from the SeriesRefTable or from
-// DecodedBatch::definitions, `samples` from DecodedBatch::samples; valid while the batch (and the
-// table it was decoded against) lives.
+// One series of a decoded batch. Both members borrow: `labels` (canonical: sorted, unique
+// names, no empty value) from DecodedBatch::label_views, whose strings point into the packed
+// label sets of the SeriesRefTable or of DecodedBatch::definitions; `samples` from
+// DecodedBatch::samples. Valid while the batch and the table it was decoded against live, until
+// a later Commit() replaces a definition it uses.
 struct DecodedSeries {
-  const Labels* labels = nullptr;
+  std::span<const LabelView> labels;
   std::span<const Sample> samples;
 };
 
@@ -69,8 +72,9 @@ struct DecodedBatch {
   std::vector<DecodedSeries> series;
   std::vector<Sample> samples;  // every sample of the batch, series after series
   uint64_t num_samples = 0;
-  // Definitions carried by this batch, added to the table by Commit().
-  std::vector<std::pair<uint32_t, std::shared_ptr<const Labels>>> definitions;
+  std::vector<LabelView> label_views;  // every series' labels, series after series
+  // Definitions carried by this batch, moved into the table by Commit().
+  std::vector<std::pair<uint32_t, PackedLabels>> definitions;
 };
 
 // Decompresses and checks the payload of `batch` into `payload` (bounded by `limits`).
@@ -84,13 +88,16 @@ class SeriesRefTable {
   // Fully decodes and validates `batch`. Returns false with `error` set when the batch must be
   // rejected; the table is not modified either way.
   bool Decode(const v1::Batch& batch, DecodedBatch* out, DecodeError* error) const;
-  // Adds the batch's definitions (call once the batch has been accepted).
-  void Commit(const DecodedBatch& batch);
+  // Moves the batch's definitions into the table (call once the batch has been accepted and its
+  // series used; their label views stay valid while the table keeps those definitions).
+  void Commit(DecodedBatch& batch);
   size_t size() const { return refs_.size(); }
 
  private:
   DecodeLimits limits_;
-  absl::flat_hash_map<uint32_t, std::shared_ptr<const Labels>> refs_;
+  // Packed: a stream's table holds every series its agent sends, for the stream's life (about
+  // 100 bytes per node_exporter series instead of about 500 as Labels).
+  absl::flat_hash_map<uint32_t, PackedLabels> refs_;
 };
 
 }  // namespace strata::common::wire

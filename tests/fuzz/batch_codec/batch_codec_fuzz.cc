@@ -42,7 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       table.Commit(out);
       if (table.size() > limits.max_series_refs) __builtin_trap();
       for (const DecodedSeries& s : out.series) {
-        if (s.labels == nullptr || s.labels->MetricName().empty()) __builtin_trap();
+        if (!strata::common::IsCanonical(s.labels) ||
+            strata::common::Labels::FromCanonicalViews(s.labels).MetricName().empty()) {
+          __builtin_trap();
+        }
       }
     } else if (err.reason == strata::v1::REJECT_REASON_UNSPECIFIED) {
       __builtin_trap();  // every rejection must carry a typed reason

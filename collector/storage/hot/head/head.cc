@@ -437,7 +437,7 @@ void Head::CreateFromWal(uint32_t id, const common::Labels& labels) {
     auto series = std::make_unique<MemSeries>();
     series->id = id;
     series->hash = hash;
-    series->labels = PackedLabels(labels);
+    series->labels = common::PackedLabels(labels);
     series->wal_logged = true;
     if (options_.max_series_per_metric > 0) {
       // Replay restores what was accepted before, even above a since-lowered limit.
@@ -493,8 +493,8 @@ Head::MemSeries* Head::CreateLocked(Shard& shard, int shard_index, uint64_t hash
     global_limited_.Inc();
     return nullptr;
   }
-  PackedLabels labels =
-      key.labels != nullptr ? PackedLabels(*key.labels) : PackedLabels(key.label_views);
+  common::PackedLabels labels = key.labels != nullptr ? common::PackedLabels(*key.labels)
+                                                      : common::PackedLabels(key.label_views);
   if (!ReserveMetricSeries(labels.MetricName())) {
     num_series_.fetch_sub(1, std::memory_order_relaxed);
     return nullptr;

@@ -39,11 +39,11 @@
 #include "absl/synchronization/mutex.h"
 #include "collector/storage/hot/chunk/xor_chunk.h"
 #include "collector/storage/hot/head/closed_chunk.h"
-#include "collector/storage/hot/head/packed_labels.h"
 #include "collector/storage/hot/wal/wal_reader.h"
 #include "collector/storage/hot/wal/wal_writer.h"
 #include "collector/storage/index/postings_index.h"
 #include "collector/storage/storage.h"
+#include "common/model/packed_labels.h"
 #include "common/selfmon/metrics.h"
 
 namespace strata::collector::hot {
@@ -156,7 +156,7 @@ class Head final : public Appender, public StorageReader {
     uint32_t id = 0;
     uint64_t hash = 0;                    // metric_id
     MemSeries* next_same_hash = nullptr;  // chain for (rare) 64-bit metric_id collisions
-    PackedLabels labels;
+    common::PackedLabels labels;
     bool wal_logged = false;  // its kSeries record is in the WAL
     std::vector<ClosedChunk> chunks;
     XorChunkAppender open;

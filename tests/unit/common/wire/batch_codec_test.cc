@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
+#include <string>
 
 namespace strata::common::wire {
 namespace {
@@ -44,7 +46,7 @@ TEST(BatchCodecTest, Lz4RoundTripPreservesEverySample) {
   for (const DecodedSeries& ds : out.series) {
     for (const Sample& s : ds.samples) {
       for (const SeriesSample& want : in) {
-        if (want.labels == *ds.labels && want.sample.timestamp_ms == s.timestamp_ms) {
+        if (want.labels.Equals(ds.labels) && want.sample.timestamp_ms == s.timestamp_ms) {
           if (IsStaleNaN(want.sample.value)) {
             EXPECT_TRUE(IsStaleNaN(s.value));
           } else {
@@ -81,7 +83,40 @@ TEST(BatchCodecTest, ConfirmedSeriesAreNotRedefined) {
   table.Commit(out);
   ASSERT_TRUE(table.Decode(b3, &out, &err)) << err.message;
   EXPECT_EQ(out.num_samples, 10u);
-  EXPECT_EQ(out.series[0].labels->MetricName(), "node_cpu_seconds_total");
+  EXPECT_EQ(Labels::FromCanonicalViews(out.series[0].labels).MetricName(),
+            "node_cpu_seconds_total");
+}
+
+// The table keeps label sets packed; the views a batch hands out point into them, so they must
+// survive the table growing (rehashing) under later commits.
+TEST(BatchCodecTest, LabelsResolvedFromTheTableSurviveItsGrowth) {
+  SeriesInterner interner;
+  SeriesRefTable table({});
+  DecodedBatch out;
+  DecodeError err;
+  for (int series : {10, 600}) {  // the second batch defines 590 more series
+    v1::Batch b;
+    EncodeStats st;
+    EncodeBatch(MakeSamples(series, 1, 1000 * series), 1, "a", interner, {}, &b, &st);
+    ASSERT_TRUE(table.Decode(b, &out, &err)) << err.message;
+    table.Commit(out);
+    interner.Confirm(st.defined_refs);
+  }
+  EXPECT_EQ(table.size(), 600u);
+  v1::Batch steady;
+  EncodeStats st;
+  const SampleBatch in = MakeSamples(600, 1, 5000);
+  EncodeBatch(in, 3, "a", interner, {}, &steady, &st);
+  EXPECT_TRUE(st.defined_refs.empty());
+  ASSERT_TRUE(table.Decode(steady, &out, &err)) << err.message;
+  ASSERT_EQ(out.series.size(), in.size());
+  std::set<std::string> want, got;
+  for (const SeriesSample& s : in) want.insert(s.labels.ToString());
+  for (const DecodedSeries& ds : out.series) {
+    ASSERT_TRUE(IsCanonical(ds.labels));
+    got.insert(Labels::FromCanonicalViews(ds.labels).ToString());
+  }
+  EXPECT_EQ(got, want);
 }
 
 v1::Batch EncodeSimple() {

@@ -1,15 +1,16 @@
 #pragma once
 
-// PackedLabels: a label set stored as one heap block, the head's per-series copy of its labels.
+// PackedLabels: a label set stored as one heap block: the head's per-series copy of its labels,
+// and the agent-stream series-ref table's (common/wire/batch_codec.h).
 //
-// A common::Labels costs a vector of std::string pairs: 24 bytes, plus 64 per label, plus a heap
+// A Labels costs a vector of std::string pairs: 24 bytes, plus 64 per label, plus a heap
 // block for every name or value longer than 15 bytes; about 500 bytes for a node_exporter series.
 // The head keeps one label set per series for its whole life, so it stores them packed instead:
 // 8 bytes for the pointer and one block of
 //   uvarint payload length, uvarint label count,
 //   per label (sorted by name): uvarint name length, name, uvarint value length, value
 // which is about 100 bytes for the same series. Lookups compare against the packed bytes
-// directly; queries materialize a common::Labels (ToLabels) only for the series they return.
+// directly; queries materialize a Labels (ToLabels) only for the series they return.
 //
 // Threads: immutable after construction; safe to read from any thread.
 
@@ -20,21 +21,21 @@
 
 #include "common/model/labels.h"
 
-namespace strata::collector::hot {
+namespace strata::common {
 
 class PackedLabels {
  public:
   PackedLabels() = default;
-  explicit PackedLabels(const common::Labels& labels);
-  // `canonical` as common::IsCanonical: sorted, unique names, no empty value.
-  explicit PackedLabels(std::span<const common::LabelView> canonical);
+  explicit PackedLabels(const Labels& labels);
+  // `canonical` as IsCanonical: sorted, unique names, no empty value.
+  explicit PackedLabels(std::span<const LabelView> canonical);
 
   PackedLabels(PackedLabels&&) = default;
   PackedLabels& operator=(PackedLabels&&) = default;
 
-  common::Labels ToLabels() const;
-  bool Equals(const common::Labels& labels) const;
-  bool Equals(std::span<const common::LabelView> canonical) const;
+  Labels ToLabels() const;
+  bool Equals(const Labels& labels) const;
+  bool Equals(std::span<const LabelView> canonical) const;
   // The value of __name__, or "" when absent.
   std::string_view MetricName() const;
   size_t size() const;
@@ -88,4 +89,4 @@ class PackedLabels {
   std::unique_ptr<uint8_t[]> data_;
 };
 
-}  // namespace strata::collector::hot
+}  // namespace strata::common

@@ -1,16 +1,12 @@
-#include "collector/storage/hot/head/packed_labels.h"
+#include "common/model/packed_labels.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace strata::collector::hot {
+namespace strata::common {
 namespace {
-
-using common::Label;
-using common::Labels;
-using common::LabelView;
 
 std::vector<LabelView> Views(const Labels& labels) {
   std::vector<LabelView> out;
@@ -61,4 +57,4 @@ TEST(PackedLabelsTest, EmptyAndLongValues) {
 }
 
 }  // namespace
-}  // namespace strata::collector::hot
+}  // namespace strata::common

@@ -1,9 +1,9 @@
-#include "collector/storage/hot/head/packed_labels.h"
+#include "common/model/packed_labels.h"
 
 #include <cstring>
 #include <vector>
 
-namespace strata::collector::hot {
+namespace strata::common {
 namespace {
 
 size_t VarintSize(uint64_t v) {
@@ -48,17 +48,17 @@ void PackedLabels::Pack(const Range& labels, size_t count) {
   }
 }
 
-PackedLabels::PackedLabels(const common::Labels& labels) { Pack(labels, labels.size()); }
+PackedLabels::PackedLabels(const Labels& labels) { Pack(labels, labels.size()); }
 
-PackedLabels::PackedLabels(std::span<const common::LabelView> canonical) {
+PackedLabels::PackedLabels(std::span<const LabelView> canonical) {
   Pack(canonical, canonical.size());
 }
 
-common::Labels PackedLabels::ToLabels() const {
-  std::vector<common::LabelView> views;
+Labels PackedLabels::ToLabels() const {
+  std::vector<LabelView> views;
   views.reserve(size());
   ForEach([&](std::string_view n, std::string_view v) { views.push_back({n, v}); });
-  return common::Labels::FromCanonicalViews(views);
+  return Labels::FromCanonicalViews(views);
 }
 
 template <typename Range>
@@ -72,11 +72,9 @@ bool PackedLabels::EqualsRange(const Range& labels, size_t count) const {
   return true;
 }
 
-bool PackedLabels::Equals(const common::Labels& labels) const {
-  return EqualsRange(labels, labels.size());
-}
+bool PackedLabels::Equals(const Labels& labels) const { return EqualsRange(labels, labels.size()); }
 
-bool PackedLabels::Equals(std::span<const common::LabelView> canonical) const {
+bool PackedLabels::Equals(std::span<const LabelView> canonical) const {
   return EqualsRange(canonical, canonical.size());
 }
 
@@ -107,4 +105,4 @@ size_t PackedLabels::PackedBytes() const {
   return header + static_cast<size_t>(payload);
 }
 
-}  // namespace strata::collector::hot
+}  // namespace strata::common
