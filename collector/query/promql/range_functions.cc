@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collector/query/promql/eval_helpers.h"
+#include "collector/query/promql/extrapolated_rate.h"
 
 namespace strata::collector::promql {
 namespace {
@@ -35,41 +36,6 @@ constexpr std::array<std::string_view, 22> kRangeFunctions = {"rate",
                                                               "mad_over_time",
                                                               "double_exponential_smoothing",
                                                               "first_over_time"};
-
-// rate/increase/delta: the difference over the window, corrected for counter resets, and
-// extrapolated towards the window's ends as Prometheus does (see the header).
-bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool is_counter,
-                      bool is_rate, double& result) {
-  if (pts.size() < 2) return false;
-  result = pts.back().value - pts.front().value;
-  if (is_counter && !arg.no_counter_resets) {
-    double last = 0;
-    for (const Point& p : pts) {
-      if (p.value < last) result += last;
-      last = p.value;
-    }
-  }
-  const double duration_to_start =
-      static_cast<double>(pts.front().timestamp_ms - arg.start_ms) / 1000.0;
-  const double duration_to_end = static_cast<double>(arg.end_ms - pts.back().timestamp_ms) / 1000.0;
-  const double sampled =
-      static_cast<double>(pts.back().timestamp_ms - pts.front().timestamp_ms) / 1000.0;
-  const double avg_between = sampled / static_cast<double>(pts.size() - 1);
-  const double threshold = avg_between * 1.1;
-  double to_start = duration_to_start;
-  double to_end = duration_to_end;
-  if (to_start >= threshold) to_start = avg_between / 2;
-  if (is_counter && result > 0 && pts.front().value >= 0) {
-    // A counter cannot go below zero: do not extrapolate past the point where it would be 0.
-    const double to_zero = sampled * (pts.front().value / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
-  if (to_end >= threshold) to_end = avg_between / 2;
-  double factor = (sampled + to_start + to_end) / sampled;
-  if (is_rate) factor /= static_cast<double>(arg.range_ms) / 1000.0;
-  result *= factor;
-  return true;
-}
 
 bool InstantDelta(std::span<const Point> pts, bool is_rate, double& result) {
   if (pts.size() < 2) return false;

@@ -11,6 +11,7 @@
 #include "collector/query/promql/aggregations.h"
 #include "collector/query/promql/binary_ops.h"
 #include "collector/query/promql/eval_helpers.h"
+#include "collector/query/promql/extrapolated_rate.h"
 #include "collector/query/promql/functions.h"
 #include "collector/query/promql/range_functions.h"
 #include "collector/query/promql/step_aggregator.h"
@@ -216,6 +217,7 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
   // For rate and increase: resets[k] counts the drops among points 1..k, so a window without
   // one (the usual case) skips the scan for them.
   const bool counter = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
+  const bool extrapolated = counter || fn == RangeFn::kDelta;
   std::vector<uint32_t> resets;
   // The output labels of every series so far: two equal ones are left to the per-step evaluator.
   std::unordered_set<std::string> keys;
@@ -230,7 +232,13 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       done = false;
       return false;
     }
+    // Most counters never reset in a query's range: one pass without stores tells, and the
+    // windows then need no prefix counts.
+    bool any_reset = false;
     if (counter) {
+      for (size_t k = 1; k < pts.size(); ++k) any_reset |= pts[k].value < pts[k - 1].value;
+    }
+    if (any_reset) {
       resets.resize(pts.size());
       uint32_t count = 0;
       for (size_t k = 0; k < pts.size(); ++k) {
@@ -241,13 +249,30 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
     Reset(series, std::move(metric));
     size_t lo = 0, hi = 0;
     bool any = false;
+    if (extrapolated) {
+      // rate, increase and delta: the same values as RangeFnValue, inlined into the step loop.
+      for (size_t i = 0; i < n; ++i) {
+        while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
+        while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
+        if (hi - lo < 2) continue;
+        RangeBounds window = bounds[i];
+        window.no_counter_resets = counter && (!any_reset || resets[hi - 1] == resets[lo]);
+        double v = 0;
+        ExtrapolatedRate(window, pts.subspan(lo, hi - lo), counter, fn == RangeFn::kRate, v);
+        series.values[i] = v;
+        series.present[i] = 1;
+        any = true;
+      }
+      if (any && !sink(series)) done = false;
+      return done;
+    }
     for (size_t i = 0; i < n; ++i) {
       while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
       while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
       if (lo == hi) continue;
       for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
       RangeBounds window = bounds[i];
-      window.no_counter_resets = counter && resets[hi - 1] == resets[lo];
+      window.no_counter_resets = counter && (!any_reset || resets[hi - 1] == resets[lo]);
       double v = 0;
       if (!RangeFnValue(fn, window, pts.subspan(lo, hi - lo), scalars, grid_.At(i), v)) {
         continue;

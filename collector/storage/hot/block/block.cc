@@ -415,7 +415,8 @@ void Block::DecodeSeries(uint32_t id, common::Labels* labels, std::vector<ChunkR
 }
 
 absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_t, int64_t max_t,
-                                std::vector<common::Sample>* out) const {
+                                std::vector<common::Sample>* out, TimestampCache* cache) const {
+  std::vector<int64_t> scratch_t;  // the timestamps when there is no cache (or it declines)
   chunks_decoded_.fetch_add(1, std::memory_order_relaxed);
   auto error = [&](const char* what) {
     common::Labels labels;
@@ -449,45 +450,64 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   if (values.failed() || ts_offset < kBlockHeaderSize || ts_offset >= chunks_.size) {
     return error("bad timestamps reference");
   }
-  // The timestamps record: count, length, encoding, checksum over all three.
-  ByteReader ts(std::span<const uint8_t>(chunks_.data + ts_offset, chunks_.size - ts_offset));
-  const uint64_t n = ts.Uvarint();
-  const uint64_t length = ts.Uvarint();
-  if (ts.failed() || n == 0 || n > kBlockChunkMaxSamples || length > ts.remaining() ||
-      kBlockChunkChecksumSize > ts.remaining() - length) {
-    return error("bad timestamps record");
+  // The timestamps: from the cache, or decoded (and checksummed) here.
+  const std::vector<int64_t>* cached = cache != nullptr ? cache->Find(ts_offset) : nullptr;
+  std::vector<int64_t>* column = nullptr;
+  if (cached == nullptr) {
+    // The timestamps record: count, length, encoding, checksum over all three.
+    ByteReader ts(std::span<const uint8_t>(chunks_.data + ts_offset, chunks_.size - ts_offset));
+    const uint64_t n = ts.Uvarint();
+    const uint64_t length = ts.Uvarint();
+    if (ts.failed() || n == 0 || n > kBlockChunkMaxSamples || length > ts.remaining() ||
+        kBlockChunkChecksumSize > ts.remaining() - length) {
+      return error("bad timestamps record");
+    }
+    const uint64_t covered = ts.pos() + length;
+    if (static_cast<uint32_t>(XXH3_64bits(chunks_.data + ts_offset, covered)) !=
+        Fixed32(chunks_.data + ts_offset + covered)) {
+      return error("timestamps checksum mismatch");
+    }
+    column = cache != nullptr ? cache->Insert(ts_offset, n) : nullptr;
+    if (column == nullptr) {
+      scratch_t.resize(n);
+      column = &scratch_t;
+    }
+    if (!DecodeBlockTimestamps(ts.rest().first(length), n, column->data())) {
+      if (column != &scratch_t) cache->Erase(ts_offset);
+      return error("undecodable data");
+    }
+    cached = column;
   }
-  const uint64_t covered = ts.pos() + length;
-  if (static_cast<uint32_t>(XXH3_64bits(chunks_.data + ts_offset, covered)) !=
-      Fixed32(chunks_.data + ts_offset + covered)) {
-    return error("timestamps checksum mismatch");
-  }
-  BlockChunkIterator it(n, ts.rest().first(length), values.rest());
-  // n <= kBlockChunkMaxSamples bounds the growth; a chunk straddling the range end over-reserves
-  // by less than one chunk.
-  out->reserve(out->size() + n);
+  const std::span<const int64_t> t(*cached);
   // The chunk's first and last timestamps must be the bounds its reference declares: the range
   // checks without decoding rely on them.
-  bool first = true;
-  bool stopped = false;
-  int64_t t[BlockChunkIterator::kBatch];
-  double v[BlockChunkIterator::kBatch];
-  while (!stopped) {
-    const size_t k = it.NextBatch(t, v, BlockChunkIterator::kBatch);
-    if (k == 0) break;
-    if ((first && t[0] != chunk.min_t) || t[k - 1] > chunk.max_t) {
-      return error("samples outside the chunk's bounds");
-    }
-    first = false;
-    size_t begin = 0;
-    while (begin < k && t[begin] < min_t) ++begin;
-    size_t end = begin;
-    while (end < k && t[end] <= max_t) ++end;
-    stopped = end < k;
-    for (size_t i = begin; i < end; ++i) out->push_back({t[i], v[i]});
+  if (t.front() != chunk.min_t || t.back() != chunk.max_t) {
+    return error("samples outside the chunk's bounds");
   }
+  const size_t begin = static_cast<size_t>(std::lower_bound(t.begin(), t.end(), min_t) - t.begin());
+  const size_t end = static_cast<size_t>(std::upper_bound(t.begin(), t.end(), max_t) - t.begin());
+  BlockChunkIterator it(t, values.rest());
   if (it.error()) return error("undecodable data");
-  if (!stopped && it.t() != chunk.max_t) return error("samples outside the chunk's bounds");
+  // Values are decoded through the last one in range (each depends on those before it), and
+  // written straight into the grown output.
+  const size_t base = out->size();
+  out->resize(base + (end > begin ? end - begin : 0));
+  common::Sample* dst = out->data() + base;
+  int64_t tb[BlockChunkIterator::kBatch];
+  double v[BlockChunkIterator::kBatch];
+  size_t pos = 0;
+  while (pos < end) {
+    const size_t k = it.NextBatch(tb, v, BlockChunkIterator::kBatch);
+    if (k == 0) break;
+    for (size_t i = std::max(pos, begin); i < std::min(pos + k, end); ++i) {
+      *dst++ = {t[i], v[i - pos]};
+    }
+    pos += k;
+  }
+  if (it.error() || pos < end) {
+    out->resize(base);
+    return error("undecodable data");
+  }
   return absl::OkStatus();
 }
 
@@ -541,7 +561,7 @@ class Block::SelectionCursor final : public SeriesCursor {
       for (const ChunkRef& ref : chunks_) {
         if (ref.max_t < lo_) continue;
         if (ref.min_t > hi_) break;
-        status_ = block_.DecodeChunk(id, ref, lo_, hi_, &out->samples);
+        status_ = block_.DecodeChunk(id, ref, lo_, hi_, &out->samples, &ts_cache_);
         if (!status_.ok()) return false;
       }
       if (out->samples.empty()) continue;
@@ -560,6 +580,7 @@ class Block::SelectionCursor final : public SeriesCursor {
   const int64_t lo_;
   const int64_t hi_;
   std::vector<ChunkRef> chunks_;
+  TimestampCache ts_cache_;
   absl::Status status_;
 };
 

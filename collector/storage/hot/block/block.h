@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "collector/storage/hot/block/block_writer.h"
+#include "collector/storage/hot/block/timestamp_cache.h"
 #include "collector/storage/index/postings_index.h"
 #include "collector/storage/storage.h"
 
@@ -96,9 +97,11 @@ class Block final : public StorageReader {
   // Decodes series `id`'s labels and/or chunk references (validated at Open, so this cannot
   // fail; the decoding is bounds-checked regardless).
   void DecodeSeries(uint32_t id, common::Labels* labels, std::vector<ChunkRef>* chunks) const;
-  // Appends the samples of `chunk` inside [min_t, max_t] to `out`; DataLoss on a bad chunk.
+  // Appends the samples of `chunk` inside [min_t, max_t] to `out`; DataLoss on a bad chunk (then
+  // `out` is as it was). A cursor's `cache` spares decoding a timestamps record shared with
+  // series it read before.
   absl::Status DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_t, int64_t max_t,
-                           std::vector<common::Sample>* out) const;
+                           std::vector<common::Sample>* out, TimestampCache* cache = nullptr) const;
   // Whether series `id`, with references `chunks`, has a sample in [min_t, max_t].
   absl::StatusOr<bool> HasData(uint32_t id, const std::vector<ChunkRef>& chunks, int64_t min_t,
                                int64_t max_t) const;

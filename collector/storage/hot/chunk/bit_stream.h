@@ -19,6 +19,7 @@
 // WriteBits/ReadBits/ReadBit are inline: they run several times per sample on the ingest and
 // query hot paths. The varint helpers run once or twice per chunk and live in the .cc.
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -136,6 +137,36 @@ class BitReader {
       return (high << 32) | ReadChecked(32);
     }
     return ReadChecked(nbits);
+  }
+
+  // Reads `count` numbers of `nbits` bits each (0 <= nbits <= 64) into out[0..count): the same
+  // values, position and error as `count` calls of ReadBits(nbits). Numbers whose 8-byte window
+  // lies inside the input are read without a bounds check each, which is what makes a run of
+  // packed integers (delta_pack.h) cheap to unpack.
+  void ReadBitsBatch(int nbits, size_t count, uint64_t* out) {
+    size_t i = 0;
+    if (nbits >= 1 && nbits <= 56 && count * static_cast<size_t>(nbits) <= size_bits_ - pos_ &&
+        size_ >= 8) {
+      // A read at bit p touches bytes [p / 8, p / 8 + 8): inside the input for p <= last.
+      const size_t last = (size_ - 8) * 8 + 7;
+      if (pos_ <= last) {
+        const size_t safe = std::min(count, (last - pos_) / static_cast<size_t>(nbits) + 1);
+        const uint8_t* const data = data_;
+        size_t pos = pos_;
+        const int drop = 64 - nbits;
+        for (; i < safe; ++i) {
+          uint64_t window;
+          std::memcpy(&window, data + (pos >> 3), 8);
+          if constexpr (std::endian::native == std::endian::little) {
+            window = __builtin_bswap64(window);
+          }
+          out[i] = (window << (pos & 7)) >> drop;
+          pos += static_cast<size_t>(nbits);
+        }
+        pos_ = pos;
+      }
+    }
+    for (; i < count; ++i) out[i] = ReadBits(nbits);
   }
 
   // Reads an unsigned LEB128 varint written by BitWriter::WriteUvarint. A varint longer than 10

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "collector/storage/hot/chunk/byte_io.h"
@@ -209,6 +210,16 @@ BlockValueEncoding BlockChunkEncoder::EncodeValues(std::span<const double> v, st
   return best;
 }
 
+bool DecodeBlockTimestamps(std::span<const uint8_t> data, size_t n, int64_t* out) {
+  if (n == 0 || n > kBlockChunkMaxSamples) return false;
+  DeltaPackDecoder d(data, n);
+  if (d.error() || d.NextBatch(out, n) != n) return false;
+  for (size_t i = 1; i < n; ++i) {
+    if (out[i] < out[i - 1]) return false;
+  }
+  return true;
+}
+
 BlockChunkIterator::BlockChunkIterator(size_t n, std::span<const uint8_t> timestamps,
                                        std::span<const uint8_t> values)
     : n_(n),
@@ -219,6 +230,25 @@ BlockChunkIterator::BlockChunkIterator(size_t n, std::span<const uint8_t> timest
     Fail();
     return;
   }
+  InitValues(values);
+}
+
+BlockChunkIterator::BlockChunkIterator(std::span<const int64_t> timestamps,
+                                       std::span<const uint8_t> values)
+    : n_(timestamps.size()),
+      decoded_t_(timestamps.data()),
+      timestamps_(std::span<const uint8_t>(), 0),
+      ints_(std::span<const uint8_t>(), 0),
+      xor_in_(std::span<const uint8_t>()) {
+  if (n_ == 0 || n_ > kBlockChunkMaxSamples) {
+    Fail();
+    return;
+  }
+  InitValues(values);
+}
+
+void BlockChunkIterator::InitValues(std::span<const uint8_t> values) {
+  const size_t n = n_;
   ByteReader r(values);
   const uint8_t encoding = r.Byte();
   switch (encoding) {
@@ -284,8 +314,12 @@ void BlockChunkIterator::LoadException() {
 bool BlockChunkIterator::Next() {
   if (error_ || index_ >= n_) return false;
   int64_t t;
-  if (!timestamps_.Next(&t)) return Fail();
-  if (index_ > 0 && t < t_) return Fail();
+  if (decoded_t_ != nullptr) {
+    t = decoded_t_[index_];
+  } else {
+    if (!timestamps_.Next(&t)) return Fail();
+    if (index_ > 0 && t < t_) return Fail();
+  }
   t_ = t;
   switch (encoding_) {
     case BlockValueEncoding::kDecimalDivide:
@@ -328,11 +362,15 @@ bool BlockChunkIterator::Next() {
 size_t BlockChunkIterator::NextBatch(int64_t* t, double* v, size_t max) {
   if (error_ || index_ >= n_) return 0;
   const size_t n = std::min({max, kBatch, n_ - index_});
-  if (timestamps_.NextBatch(t, n) != n) return Fail();
-  int64_t prev = index_ > 0 ? t_ : t[0];
-  for (size_t i = 0; i < n; ++i) {
-    if (t[i] < prev) return Fail();
-    prev = t[i];
+  if (decoded_t_ != nullptr) {
+    std::memcpy(t, decoded_t_ + index_, n * sizeof(int64_t));
+  } else {
+    if (timestamps_.NextBatch(t, n) != n) return Fail();
+    int64_t prev = index_ > 0 ? t_ : t[0];
+    for (size_t i = 0; i < n; ++i) {
+      if (t[i] < prev) return Fail();
+      prev = t[i];
+    }
   }
   switch (encoding_) {
     case BlockValueEncoding::kDecimalDivide:

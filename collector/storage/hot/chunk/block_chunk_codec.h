@@ -101,10 +101,19 @@ class BlockChunkEncoder {
 //   BlockChunkIterator it(n, timestamps, values);
 //   while (it.Next()) Use(it.t(), it.v());
 //   if (it.error()) Reject(...);
+// Decodes a timestamps column of n samples (1 to kBlockChunkMaxSamples) into out[0..n); false
+// when it is malformed or not non-decreasing. A reader that meets the same column again (the
+// block writer shares it between the series of one target) can keep the result and hand it to
+// BlockChunkIterator's second constructor instead of decoding it once per series.
+bool DecodeBlockTimestamps(std::span<const uint8_t> data, size_t n, int64_t* out);
+
 class BlockChunkIterator {
  public:
   BlockChunkIterator(size_t n, std::span<const uint8_t> timestamps,
                      std::span<const uint8_t> values);
+  // Over timestamps decoded (and checked) by DecodeBlockTimestamps; they must outlive the
+  // iterator. n is timestamps.size().
+  BlockChunkIterator(std::span<const int64_t> timestamps, std::span<const uint8_t> values);
 
   // Advances to the next sample: true if t() and v() hold it, false at the end or on malformed
   // input (then error() is true).
@@ -126,10 +135,13 @@ class BlockChunkIterator {
     error_ = true;
     return false;
   }
+  // Reads the value encoding's header (the constructors' common part).
+  void InitValues(std::span<const uint8_t> values);
   // Reads the next exception's position and bits, or marks that none is left.
   void LoadException();
 
   size_t n_;
+  const int64_t* decoded_t_ = nullptr;  // pre-decoded timestamps, or null: decode timestamps_
   size_t index_ = 0;
   bool error_ = false;
   BlockValueEncoding encoding_ = BlockValueEncoding::kRawBits;

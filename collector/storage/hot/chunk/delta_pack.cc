@@ -271,24 +271,25 @@ size_t DeltaPackDecoder::NextBatch(int64_t* out, size_t max) {
     const uint64_t base = frame_min_;
     const uint64_t gcd = gcd_;
     int64_t* dst = out + k;
+    // Unpacked into the output first, then turned into values in place: two tight loops.
+    uint64_t* const r = reinterpret_cast<uint64_t*>(dst);
+    body_.ReadBitsBatch(width, run, r);
     switch (order_) {
       case 0:
-        for (size_t i = 0; i < run; ++i) {
-          prev = base + body_.ReadBits(width) * gcd;
-          dst[i] = static_cast<int64_t>(prev);
-        }
+        for (size_t i = 0; i < run; ++i) r[i] = base + r[i] * gcd;
+        if (run > 0) prev = r[run - 1];
         break;
       case 1:
         for (size_t i = 0; i < run; ++i) {
-          prev += base + body_.ReadBits(width) * gcd;
-          dst[i] = static_cast<int64_t>(prev);
+          prev += base + r[i] * gcd;
+          r[i] = prev;
         }
         break;
       default:
         for (size_t i = 0; i < run; ++i) {
-          delta += base + body_.ReadBits(width) * gcd;
+          delta += base + r[i] * gcd;
           prev += delta;
-          dst[i] = static_cast<int64_t>(prev);
+          r[i] = prev;
         }
         break;
     }

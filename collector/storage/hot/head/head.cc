@@ -794,8 +794,24 @@ void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
       if (it.t() >= min_t) dst->push_back(common::Sample{it.t(), it.v()});
     }
   };
+  int64_t t[BlockChunkIterator::kBatch];
+  double v[BlockChunkIterator::kBatch];
   for (const ClosedChunk& c : s.chunks) {
-    if (c.max_t() >= min_t && c.min_t() <= max_t) decode(c.Iterator());
+    if (c.max_t() < min_t || c.min_t() > max_t) continue;
+    // Closed chunks decode a column batch at a time (what most of a head read is).
+    BlockChunkIterator it = c.Iterator();
+    bool past = false;
+    while (!past) {
+      const size_t k = it.NextBatch(t, v, BlockChunkIterator::kBatch);
+      if (k == 0) break;
+      for (size_t i = 0; i < k; ++i) {
+        if (t[i] > max_t) {
+          past = true;
+          break;
+        }
+        if (t[i] >= min_t) dst->push_back(common::Sample{t[i], v[i]});
+      }
+    }
   }
   if (s.open.num_samples() > 0 && s.open.MaxTime() >= min_t && s.open.MinTime() <= max_t) {
     decode(XorChunkIterator(s.open.bytes()));

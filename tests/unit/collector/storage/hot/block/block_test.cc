@@ -836,6 +836,24 @@ TEST_F(BlockTest, SeriesWithIdenticalTimestampsShareOneTimestampsRecord) {
   absl::StatusOr<std::vector<SeriesData>> got = block->Select({}, kStart, MaxTime(series));
   ASSERT_TRUE(got.ok()) << got.status();
   ExpectSameData(*got, BruteForce(series, {}, kStart, MaxTime(series)));
+  // A cursor decodes each shared record once and reuses it for the other series: ranges that
+  // cut chunks anywhere, and selections that skip series, still read exactly the samples.
+  const int64_t max_t = MaxTime(series);
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {{kStart, kStart + 3'000},
+                                                           {ta[5], ta[5]},
+                                                           {ta[5] + 1, tb[130]},
+                                                           {ta[119], ta[120]},
+                                                           {tb[150], max_t},
+                                                           {ta[0] - 1, ta[0] - 1},
+                                                           {tb[199] + 1, max_t + 1'000'000}};
+  for (auto [lo, hi] : ranges) {
+    for (const std::vector<LabelMatcher>& m :
+         {std::vector<LabelMatcher>{}, {M(MatchOp::kRegexMatch, "__name__", "a_0[13579]|b_2.")}}) {
+      absl::StatusOr<std::vector<SeriesData>> part = block->Select(m, lo, hi);
+      ASSERT_TRUE(part.ok()) << part.status();
+      ExpectSameData(*part, BruteForce(series, m, lo, hi));
+    }
+  }
 }
 
 TEST_F(BlockTest, RecutsLongSeriesEvenlyWithoutSplittingEqualTimestamps) {

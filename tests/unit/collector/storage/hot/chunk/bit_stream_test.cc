@@ -102,6 +102,36 @@ TEST(BitStreamTest, ReadsEveryWidthAtEveryOffsetNearTheEnd) {
   }
 }
 
+TEST(BitStreamTest, ReadBitsBatchEqualsRepeatedReadBitsAtEveryWidthAndOffset) {
+  uint64_t state = 7;
+  for (size_t size : {0, 1, 7, 8, 9, 15, 16, 17, 100}) {
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(NextRandom(state));
+    for (int nbits = 0; nbits <= 64; ++nbits) {
+      for (int offset : {0, 1, 3, 7, 8, 13}) {
+        if (static_cast<size_t>(offset) > size * 8) continue;
+        // Counts up to past the end, where both must agree on the error and the zeros.
+        const size_t fit = nbits == 0 ? 20 : (size * 8 - offset) / static_cast<size_t>(nbits);
+        for (size_t count : {size_t{0}, size_t{1}, fit / 2, fit, fit + 1}) {
+          BitReader batch(AsSpan(bytes));
+          BitReader single(AsSpan(bytes));
+          batch.ReadBits(offset);
+          single.ReadBits(offset);
+          std::vector<uint64_t> got(count + 1, 12345);
+          batch.ReadBitsBatch(nbits, count, got.data());
+          for (size_t i = 0; i < count; ++i) {
+            ASSERT_EQ(got[i], single.ReadBits(nbits))
+                << "size " << size << " width " << nbits << " offset " << offset << " i " << i;
+          }
+          ASSERT_EQ(got[count], 12345u);  // nothing written past count
+          ASSERT_EQ(batch.error(), single.error()) << "size " << size << " width " << nbits;
+          ASSERT_EQ(batch.bits_remaining(), single.bits_remaining());
+        }
+      }
+    }
+  }
+}
+
 TEST(BitStreamTest, ReadingPastTheEndSetsStickyErrorAndReturnsZero) {
   const std::string bytes = "\xff\xff";
   BitReader r(AsSpan(bytes));

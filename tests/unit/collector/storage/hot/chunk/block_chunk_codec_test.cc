@@ -80,6 +80,30 @@ void ExpectDecodes(const Encoded& e, const std::vector<int64_t>& t, const std::v
     EXPECT_FALSE(bit.error()) << "batch " << batch;
     EXPECT_EQ(j, t.size()) << "batch " << batch;
   }
+  // Over timestamps decoded beforehand: the same samples, by Next() and by NextBatch().
+  std::vector<int64_t> decoded(t.size());
+  ASSERT_TRUE(DecodeBlockTimestamps(Bytes(e.timestamps), t.size(), decoded.data()));
+  ASSERT_EQ(decoded, t);
+  BlockChunkIterator pre(decoded, Bytes(e.values));
+  for (size_t k = 0; k < t.size(); ++k) {
+    ASSERT_TRUE(pre.Next()) << "sample " << k;
+    ASSERT_EQ(pre.t(), t[k]);
+    ASSERT_EQ(pre.v_bits(), std::bit_cast<uint64_t>(v[k])) << "sample " << k;
+  }
+  EXPECT_FALSE(pre.Next());
+  EXPECT_FALSE(pre.error());
+  BlockChunkIterator pre_batch(decoded, Bytes(e.values));
+  std::vector<int64_t> bt(BlockChunkIterator::kBatch);
+  std::vector<double> bv(BlockChunkIterator::kBatch);
+  size_t j = 0;
+  while (size_t k = pre_batch.NextBatch(bt.data(), bv.data(), 100)) {
+    for (size_t m = 0; m < k; ++m, ++j) {
+      ASSERT_EQ(bt[m], t[j]);
+      ASSERT_EQ(std::bit_cast<uint64_t>(bv[m]), std::bit_cast<uint64_t>(v[j])) << "sample " << j;
+    }
+  }
+  EXPECT_FALSE(pre_batch.error());
+  EXPECT_EQ(j, t.size());
 }
 
 BlockValueEncoding RoundTrip(const std::vector<int64_t>& t, const std::vector<double>& v) {
@@ -308,6 +332,32 @@ TEST(BlockChunkCodecTest, DecreasingTimestampsAreAnError) {
   EXPECT_TRUE(it.Next());
   EXPECT_FALSE(it.Next());
   EXPECT_TRUE(it.error());
+}
+
+TEST(BlockChunkCodecTest, DecodeBlockTimestampsRejectsWhatTheIteratorRejects) {
+  DeltaPackEncoder pack;
+  std::string decreasing;
+  pack.Encode(std::vector<int64_t>{10, 20, 19, 30}, &decreasing);
+  int64_t out[4];
+  EXPECT_FALSE(DecodeBlockTimestamps(Bytes(decreasing), 4, out));
+  const Encoded e = Encode(Regular(4), {1, 2, 3, 4});
+  EXPECT_TRUE(DecodeBlockTimestamps(Bytes(e.timestamps), 4, out));
+  EXPECT_EQ(out[3], kEpochMs + 45'000);
+  EXPECT_FALSE(DecodeBlockTimestamps(Bytes(e.timestamps), 0, out));
+  for (size_t cut = 0; cut < e.timestamps.size(); ++cut) {
+    EXPECT_FALSE(DecodeBlockTimestamps(Bytes(e.timestamps.substr(0, cut)), 4, out)) << cut;
+  }
+  // A pre-decoded iterator still checks its values.
+  const std::vector<int64_t> t = Regular(4);
+  BlockChunkIterator bad(t, Bytes(std::string("\x09")));
+  EXPECT_TRUE(bad.error());
+  BlockChunkIterator empty(std::span<const int64_t>(), Bytes(e.values));
+  EXPECT_TRUE(empty.error());
+  BlockChunkIterator short_values(Regular(5), Bytes(e.values));  // 4 values for 5 timestamps
+  int64_t bt[BlockChunkIterator::kBatch];
+  double bv[BlockChunkIterator::kBatch];
+  EXPECT_EQ(short_values.NextBatch(bt, bv, BlockChunkIterator::kBatch), 0u);
+  EXPECT_TRUE(short_values.error());
 }
 
 TEST(BlockChunkCodecTest, RejectsMalformedValueHeaders) {

@@ -1,0 +1,52 @@
+#pragma once
+
+// rate, increase and delta over one window: the difference between its first and last points,
+// corrected for counter resets (is_counter), extrapolated towards the window's ends as
+// Prometheus does (by up to half the average sample interval, and for counters not below zero),
+// and for rate divided by the range in seconds. False for fewer than two points.
+//
+// Inline because a range query evaluates it once per step and series (millions of times for a
+// day of a few thousand series): the step evaluator's loop over rate windows inlines it.
+
+#include <span>
+
+#include "collector/query/promql/range_functions.h"
+#include "collector/query/promql/value.h"
+
+namespace strata::collector::promql {
+
+inline bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool is_counter,
+                             bool is_rate, double& result) {
+  if (pts.size() < 2) return false;
+  result = pts.back().value - pts.front().value;
+  if (is_counter && !arg.no_counter_resets) {
+    double last = 0;
+    for (const Point& p : pts) {
+      if (p.value < last) result += last;
+      last = p.value;
+    }
+  }
+  // Prometheus' arithmetic, in milliseconds and with the divisions folded into one: the
+  // durations are exact integers, and the same extrapolation decisions follow (up to rounding at
+  // an exact tie with the 1.1 threshold). The reads are per step of a range query, so the five
+  // divisions a literal transcription costs dominate the whole function.
+  const double n1 = static_cast<double>(pts.size() - 1);
+  const double sampled = static_cast<double>(pts.back().timestamp_ms - pts.front().timestamp_ms);
+  double to_start = static_cast<double>(pts.front().timestamp_ms - arg.start_ms);
+  double to_end = static_cast<double>(arg.end_ms - pts.back().timestamp_ms);
+  // "duration >= 1.1 x the average interval", multiplied through by n - 1.
+  const double threshold = sampled * 1.1;
+  if (to_start * n1 >= threshold) to_start = sampled / n1 / 2;
+  if (is_counter && result > 0 && pts.front().value >= 0) {
+    // A counter cannot go below zero: do not extrapolate past the point where it would be 0
+    // (at sampled * first / result before the first point).
+    const double first = pts.front().value;
+    if (sampled * first < to_start * result) to_start = sampled * (first / result);
+  }
+  if (to_end * n1 >= threshold) to_end = sampled / n1 / 2;
+  const double over = is_rate ? sampled * (static_cast<double>(arg.range_ms) / 1000.0) : sampled;
+  result *= (sampled + to_start + to_end) / over;
+  return true;
+}
+
+}  // namespace strata::collector::promql
