@@ -24,20 +24,6 @@ struct Group : AggregateAccumulator {
   std::vector<size_t> members;  // topk/bottomk/limitk/limit_ratio: input indexes
 };
 
-// Prometheus' ordering for topk (NaN ranks below every number).
-bool Better(double a, double b, bool top) {
-  if (std::isnan(a)) return false;
-  if (std::isnan(b)) return true;
-  return top ? a > b : a < b;
-}
-
-int64_t KParam(double param, const char* op) {
-  if (std::isnan(param)) ThrowExecution(std::string("Parameter value is NaN for ") + op);
-  if (param >= 9.2e18) return std::numeric_limits<int64_t>::max();
-  if (param <= -9.2e18) return std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(param);
-}
-
 // Where limit_ratio places a series in [0, 1): a stable hash of its labels.
 double RatioOffset(const common::Labels& labels) {
   const std::string key = LabelsKey(labels);
@@ -50,6 +36,19 @@ double RatioOffset(const common::Labels& labels) {
 }
 
 }  // namespace
+
+bool RanksBefore(double a, double b, bool top) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return top ? a > b : a < b;
+}
+
+int64_t AggregateKParam(double param, const char* op) {
+  if (std::isnan(param)) ThrowExecution(std::string("Parameter value is NaN for ") + op);
+  if (param >= 9.2e18) return std::numeric_limits<int64_t>::max();
+  if (param <= -9.2e18) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(param);
+}
 
 bool IsAccumulatorOp(AggregateOp op) {
   switch (op) {
@@ -147,7 +146,7 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
   }
   int64_t k = 0;
   if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk || op == AggregateOp::kLimitk) {
-    k = KParam(param, std::string(AggregateOpString(op)).c_str());
+    k = AggregateKParam(param, std::string(AggregateOpString(op)).c_str());
     if (k < 1) return {};
   }
   if (op == AggregateOp::kLimitRatio) {
@@ -236,8 +235,9 @@ Vector EvalAggregation(const Aggregate& node, Vector input, double param,
       case AggregateOp::kTopk:
       case AggregateOp::kBottomk: {
         const bool top = op == AggregateOp::kTopk;
-        std::stable_sort(g.members.begin(), g.members.end(),
-                         [&](size_t a, size_t b) { return Better(input[a].v, input[b].v, top); });
+        std::stable_sort(g.members.begin(), g.members.end(), [&](size_t a, size_t b) {
+          return RanksBefore(input[a].v, input[b].v, top);
+        });
         const size_t n = std::min<size_t>(g.members.size(), static_cast<size_t>(k));
         for (size_t j = 0; j < n; ++j) out.push_back(input[g.members[j]]);
         break;

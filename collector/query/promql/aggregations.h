@@ -12,6 +12,7 @@
 // Output order: groups in order of their first input series (topk/bottomk: within a group,
 // best first).
 
+#include <cstdint>
 #include <string>
 
 #include "collector/query/promql/ast.h"
@@ -36,6 +37,12 @@ struct AggregateAccumulator {
   void Add(AggregateOp op, double f);
   double Result(AggregateOp op) const;
 };
+
+// topk/bottomk's k from its parameter, saturated to int64; throws for NaN (`op` names the
+// operator in the error).
+int64_t AggregateKParam(double param, const char* op);
+// topk's (top) or bottomk's ordering: true when a ranks before b. NaN ranks after every number.
+bool RanksBefore(double a, double b, bool top);
 
 // `param` is the scalar parameter (k, phi or ratio; ignored otherwise), `label` the label name of
 // count_values. Throws EvalError for an invalid count_values label or a NaN k.

@@ -15,6 +15,7 @@
 #include "collector/query/promql/functions.h"
 #include "collector/query/promql/range_functions.h"
 #include "collector/query/promql/step_aggregator.h"
+#include "collector/query/promql/step_selection.h"
 #include "common/model/sample.h"
 
 namespace strata::collector::promql {
@@ -292,6 +293,7 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
 }
 
 bool StepEvaluator::Aggregation(const Aggregate& a, const Expr& expr) {
+  if (IsSelectionOp(a.op) && a.param != nullptr) return Selection(a, expr);
   if (!IsAccumulatorOp(a.op) || a.param != nullptr) return false;
   ev_.CheckDeadline();
   const StepValue* in = ev_.FindPrecomputed(*a.expr);
@@ -303,6 +305,19 @@ bool StepEvaluator::Aggregation(const Aggregate& a, const Expr& expr) {
   }
   ev_.TakePrecomputed(*a.expr);
   ev_.StorePrecomputed(expr, agg.Finish());
+  return true;
+}
+
+bool StepEvaluator::Selection(const Aggregate& a, const Expr& expr) {
+  ev_.CheckDeadline();
+  const StepValue* in = ev_.FindPrecomputed(*a.expr);
+  const StepValue* k = ev_.FindPrecomputed(*a.param);
+  if (in == nullptr || in->is_scalar || k == nullptr || !k->is_scalar) return false;
+  StepValue out;
+  if (!SelectAtSteps(a, *in, k->scalar, grid_.num_steps, kMaxPoints, &out)) return false;
+  ev_.TakePrecomputed(*a.expr);
+  ev_.TakePrecomputed(*a.param);
+  ev_.StorePrecomputed(expr, std::move(out));
   return true;
 }
 

@@ -2,11 +2,12 @@
 
 // Whole-grid evaluation for range queries. The per-step evaluator (evaluator.h) evaluates the
 // tree once per step, building, hashing and copying label sets every time; dashboards' queries
-// (selectors, rate and the *_over_time family, sum/avg/min/max/count by, arithmetic with scalars
-// and one-to-one vector matching) need label work only once per series. For those subtrees the
-// step evaluator computes the value at every step in one pass per series (two-pointer windows
-// over the loaded samples, per-group accumulators per step) and hands the results to the
-// evaluator, which then reads them instead of evaluating those subtrees (Evaluator::Eval).
+// (selectors, rate and the *_over_time family, sum/avg/min/max/count by, topk/bottomk/limitk,
+// arithmetic with scalars and one-to-one vector matching) need label work only once per series.
+// For those subtrees the step evaluator computes the value at every step in one pass per series
+// (two-pointer windows over the loaded samples, per-group accumulators per step) and hands the
+// results to the evaluator, which then reads them instead of evaluating those subtrees
+// (Evaluator::Eval).
 //
 // Semantics are the per-step evaluator's by construction: the kernels reuse its window functions
 // (RangeFnValue), accumulators (AggregateAccumulator), element operators (ElementBinaryOp) and
@@ -61,6 +62,8 @@ class StepEvaluator {
   // Stores the series `stream` produces as the value of `expr` (a selector or range function).
   bool Collect(const Expr& expr, absl::FunctionRef<bool(SeriesSink)> stream);
   bool Aggregation(const Aggregate& agg, const Expr& expr);
+  // topk, bottomk or limitk of computed children (step_selection.h).
+  bool Selection(const Aggregate& agg, const Expr& expr);
   // An accumulator aggregation of a streamable node, folding each series in as it is streamed.
   bool FusedAggregation(const Aggregate& agg, const Expr& expr);
   bool UnaryOp(const Unary& unary, const Expr& expr);

@@ -248,6 +248,38 @@ TEST_F(StepEvaluatorTest, Aggregations) {
   EXPECT_EQ(compared_, 29);
 }
 
+TEST_F(StepEvaluatorTest, Selections) {
+  for (const char* q : {"topk(2, mem_avail)",
+                        "bottomk(2, mem_avail)",
+                        "limitk(2, mem_avail)",
+                        "topk(3, cpu_seconds_total)",
+                        "topk by (mode) (1, cpu_seconds_total)",
+                        "bottomk without (instance) (2, cpu_seconds_total)",
+                        "limitk by (instance) (2, cpu_seconds_total)",
+                        "topk(2, odd)",  // NaN ranks last; ties keep input order
+                        "bottomk(1, odd)",
+                        "topk(1, count by (instance) (cpu_seconds_total))",  // all tie
+                        "bottomk(2, count by (instance, mode) (cpu_seconds_total))",
+                        "topk(5, sum by (instance) (rate(cpu_seconds_total[5m])))",
+                        "topk(1, sum by (mode) (rate(cpu_seconds_total[5m])))",
+                        "topk(0, mem_avail)",
+                        "topk(-1, mem_avail)",
+                        "topk(1e300, mem_avail)",
+                        "topk(2.9, mem_avail)",
+                        "topk(1, topk(2, mem_avail))",
+                        "bottomk(1, topk(3, cpu_seconds_total))",
+                        "sum(topk(2, mem_avail))",
+                        "topk(2, mem_avail) * 2",
+                        "topk(2, {__name__=~\"x|y\"})",
+                        "topk(scalar(count(mem_avail)) - 2, mem_avail)",
+                        "topk(2, rate({__name__=~\"x|y\"}[5m]))",
+                        "topk(NaN, mem_avail)"}) {
+    Compare(q);
+  }
+  EXPECT_EQ(compared_, 25);
+  EXPECT_EQ(errors_, 2);  // k = NaN, and rate() of x and y colliding
+}
+
 TEST_F(StepEvaluatorTest, BinaryOperators) {
   for (const char* q :
        {"100 * (1 - mem_avail / mem_total)",
@@ -320,13 +352,14 @@ TEST_F(StepEvaluatorTest, DashboardQueriesRunWholeGrid) {
         "avg by (mode) (rate(cpu_seconds_total[5m]))",
         "sum by (instance) (rate(cpu_seconds_total[5m]) + rate(cpu_seconds_total[5m]))",
         "mem_avail > bool 500", "-time()", "predict_linear(mem_avail[10m], 600)",
-        "sum by (instance) (quantile_over_time(0.5, mem_avail[10m]))"}) {
+        "sum by (instance) (quantile_over_time(0.5, mem_avail[10m]))", "topk(2, mem_avail)",
+        "topk(5, sum by (instance) (rate(cpu_seconds_total[5m])))"}) {
     EXPECT_TRUE(WholeGrid(q)) << q;
   }
   // Left (at the root) to the per-step evaluator: no kernel, or a possible per-step error.
   for (const char* q :
-       {"topk(2, mem_avail)", "histogram_quantile(0.9, sum by (le) (rate(lat_bucket[5m])))",
-        "timestamp(mem_avail)", "mem_avail or cpu_seconds_total", "rate({__name__=~\"x|y\"}[5m])",
+       {"histogram_quantile(0.9, sum by (le) (rate(lat_bucket[5m])))", "timestamp(mem_avail)",
+        "mem_avail or cpu_seconds_total", "rate({__name__=~\"x|y\"}[5m])",
         "sum(rate({__name__=~\"x|y\"}[5m]))", "max_over_time(mem_avail[5m:1m])"}) {
     EXPECT_FALSE(WholeGrid(q)) << q;
   }
