@@ -215,11 +215,8 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
     bounds[i].range_ms = ms->range_ms;
   }
   std::vector<double> scalars(scalar_args.size());
-  // For rate and increase: resets[k] counts the drops among points 1..k, so a window without
-  // one (the usual case) skips the scan for them.
   const bool counter = fn == RangeFn::kRate || fn == RangeFn::kIncrease;
   const bool extrapolated = counter || fn == RangeFn::kDelta;
-  std::vector<uint32_t> resets;
   // The output labels of every series so far: two equal ones are left to the per-step evaluator.
   std::unordered_set<std::string> keys;
   size_t visited = 0;
@@ -233,31 +230,22 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       done = false;
       return false;
     }
-    // Most counters never reset in a query's range: one pass without stores tells, and the
-    // windows then need no prefix counts.
-    bool any_reset = false;
-    if (counter) {
-      for (size_t k = 1; k < pts.size(); ++k) any_reset |= pts[k].value < pts[k - 1].value;
-    }
-    if (any_reset) {
-      resets.resize(pts.size());
-      uint32_t count = 0;
-      for (size_t k = 0; k < pts.size(); ++k) {
-        if (k > 0 && pts[k].value < pts[k - 1].value) ++count;
-        resets[k] = count;
-      }
-    }
     Reset(series, std::move(metric));
     size_t lo = 0, hi = 0;
     bool any = false;
     if (extrapolated) {
       // rate, increase and delta: the same values as RangeFnValue, inlined into the step loop.
+      // The last point below its predecessor among those passed so far: a window [lo, hi) holds
+      // a counter reset exactly when it is past lo. Most windows hold none and skip the scan.
+      size_t last_drop = 0;
       for (size_t i = 0; i < n; ++i) {
-        while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
+        for (; hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms; ++hi) {
+          if (hi > 0 && pts[hi].value < pts[hi - 1].value) last_drop = hi;
+        }
         while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
         if (hi - lo < 2) continue;
         RangeBounds window = bounds[i];
-        window.no_counter_resets = counter && (!any_reset || resets[hi - 1] == resets[lo]);
+        window.no_counter_resets = counter && last_drop <= lo;
         double v = 0;
         ExtrapolatedRate(window, pts.subspan(lo, hi - lo), counter, fn == RangeFn::kRate, v);
         series.values[i] = v;
@@ -272,10 +260,8 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
       if (lo == hi) continue;
       for (size_t k = 0; k < scalars.size(); ++k) scalars[k] = scalar_args[k]->scalar[i];
-      RangeBounds window = bounds[i];
-      window.no_counter_resets = counter && (!any_reset || resets[hi - 1] == resets[lo]);
       double v = 0;
-      if (!RangeFnValue(fn, window, pts.subspan(lo, hi - lo), scalars, grid_.At(i), v)) {
+      if (!RangeFnValue(fn, bounds[i], pts.subspan(lo, hi - lo), scalars, grid_.At(i), v)) {
         continue;
       }
       series.values[i] = v;

@@ -489,19 +489,19 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   BlockChunkIterator it(t, values.rest());
   if (it.error()) return error("undecodable data");
   // Values are decoded through the last one in range (each depends on those before it), and
-  // written straight into the grown output.
+  // the samples in range appended a batch at a time.
   const size_t base = out->size();
-  out->resize(base + (end > begin ? end - begin : 0));
-  common::Sample* dst = out->data() + base;
   int64_t tb[BlockChunkIterator::kBatch];
   double v[BlockChunkIterator::kBatch];
+  common::Sample batch[BlockChunkIterator::kBatch];
   size_t pos = 0;
   while (pos < end) {
     const size_t k = it.NextBatch(tb, v, BlockChunkIterator::kBatch);
     if (k == 0) break;
-    for (size_t i = std::max(pos, begin); i < std::min(pos + k, end); ++i) {
-      *dst++ = {t[i], v[i - pos]};
-    }
+    const size_t from = std::max(pos, begin);
+    const size_t to = std::min(pos + k, end);
+    for (size_t i = from; i < to; ++i) batch[i - from] = {t[i], v[i - pos]};
+    if (to > from) out->insert(out->end(), batch, batch + (to - from));
     pos += k;
   }
   if (it.error() || pos < end) {

@@ -88,6 +88,12 @@ class StepEvaluatorTest : public ::testing::Test {
       odd.push_back({t + 1234, v});
     }
     Append(Labels({{"__name__", "odd"}, {"instance", "a"}}), odd);
+    // A counter that resets every 7 samples, some resets to a value above zero.
+    std::vector<common::Sample> saw;
+    for (int64_t t = 0, k = 0; t < 60 * kMin; t += 15 * kSec, ++k) {
+      saw.push_back({t + 700, static_cast<double>((k % 7) * 10 + (k % 3 == 0 ? 0 : 5))});
+    }
+    Append(Labels({{"__name__", "saw_total"}, {"instance", "a"}}), saw);
     std::vector<common::Sample> stale;
     for (int64_t t = 0; t < 30 * kMin; t += 15 * kSec) stale.push_back({t + 500, 7});
     stale.push_back({30 * kMin + 500, common::StaleNaN()});
@@ -246,6 +252,18 @@ TEST_F(StepEvaluatorTest, Aggregations) {
     Compare(q);
   }
   EXPECT_EQ(compared_, 29);
+}
+
+TEST_F(StepEvaluatorTest, RateWindowsAroundCounterResets) {
+  for (const char* q : {"rate(saw_total[30s])", "rate(saw_total[1m])", "increase(saw_total[2m])",
+                        "rate(saw_total[5m])", "delta(saw_total[1m])", "increase(saw_total[1h])",
+                        "rate(saw_total[1m] @ 600)", "rate(saw_total[45s] offset 10s)"}) {
+    Compare(q);
+    Compare(q, 0, 60 * kMin, 15 * kSec);
+    Compare(q, 5 * kSec, 60 * kMin, 7 * kSec);
+  }
+  EXPECT_EQ(compared_, 24);
+  EXPECT_EQ(non_empty_, 24);
 }
 
 TEST_F(StepEvaluatorTest, Selections) {
