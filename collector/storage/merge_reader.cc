@@ -26,21 +26,34 @@ void MergeSampleLists(std::span<const std::vector<common::Sample>* const> lists,
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return lists[a]->front().timestamp_ms < lists[b]->front().timestamp_ms;
   });
-  bool disjoint = true;
-  size_t total = lists[order[0]]->size();
-  for (size_t k = 1; k < order.size(); ++k) {
-    disjoint = disjoint &&
-               lists[order[k]]->front().timestamp_ms > lists[order[k - 1]]->back().timestamp_ms;
-    total += lists[order[k]]->size();
+  size_t total = 0;
+  for (const auto* l : lists) total += l->size();
+  out->reserve(total);
+  // Lists are taken in time order, in clusters of lists whose ranges overlap (usually none: the
+  // blocks and the head are disjoint, except while the head still holds a chunk that straddles
+  // the last block's end). A single list is appended; a cluster is merged in source order, so
+  // that an earlier source wins on equal timestamps, and only the cluster is copied more than
+  // once.
+  std::vector<size_t> cluster;
+  for (size_t k = 0; k < order.size();) {
+    cluster.assign(1, order[k]);
+    int64_t end = lists[order[k]]->back().timestamp_ms;
+    size_t next = k + 1;
+    while (next < order.size() && lists[order[next]]->front().timestamp_ms <= end) {
+      cluster.push_back(order[next]);
+      end = std::max(end, lists[order[next]]->back().timestamp_ms);
+      ++next;
+    }
+    if (cluster.size() == 1) {
+      out->insert(out->end(), lists[cluster[0]]->begin(), lists[cluster[0]]->end());
+    } else {
+      std::sort(cluster.begin(), cluster.end());  // source order
+      std::vector<common::Sample> merged = *lists[cluster[0]];
+      for (size_t c = 1; c < cluster.size(); ++c) merged = MergeSamples(merged, *lists[cluster[c]]);
+      out->insert(out->end(), merged.begin(), merged.end());
+    }
+    k = next;
   }
-  if (disjoint) {
-    out->reserve(total);
-    for (size_t i : order) out->insert(out->end(), lists[i]->begin(), lists[i]->end());
-    return;
-  }
-  // Overlapping lists: fold in source order, so an earlier source wins on equal timestamps.
-  *out = *lists[0];
-  for (size_t i = 1; i < lists.size(); ++i) *out = MergeSamples(*out, *lists[i]);
 }
 
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,

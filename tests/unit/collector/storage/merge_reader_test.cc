@@ -46,6 +46,44 @@ TEST(MergeSampleListsTest, OverlappingListsKeepTheEarlierSourceOnEqualTimestamps
   EXPECT_EQ(m[3].timestamp_ms, 10);
 }
 
+// Mostly disjoint lists (blocks) with a few overlapping ones (the head still holding a chunk past
+// the last block's start): the result equals folding every list in source order, where an
+// earlier source wins on an equal timestamp.
+TEST(MergeSampleListsTest, MixedDisjointAndOverlappingListsEqualTheSourceOrderFold) {
+  uint64_t state = 3;
+  auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  for (int round = 0; round < 300; ++round) {
+    const size_t n = 1 + next(14);
+    std::vector<std::vector<Sample>> lists(n);
+    for (size_t i = 0; i < n; ++i) {
+      // List i covers about [100 i, 100 i + 99]; some reach back into earlier lists.
+      int64_t t =
+          static_cast<int64_t>(100 * i) - (next(4) == 0 ? static_cast<int64_t>(next(250)) : 0);
+      const size_t len = 1 + next(30);
+      for (size_t k = 0; k < len; ++k) {
+        lists[i].push_back({t, static_cast<double>(1000 * i + k)});
+        t += 1 + static_cast<int64_t>(next(6));
+      }
+    }
+    // Source order is a shuffle of time order, as MergeCursor's children are.
+    for (size_t i = n; i > 1; --i) std::swap(lists[i - 1], lists[next(i)]);
+    std::vector<const std::vector<Sample>*> ptrs;
+    for (const auto& l : lists) ptrs.push_back(&l);
+    std::vector<Sample> want = lists[0];
+    for (size_t i = 1; i < n; ++i) want = MergeSamples(want, lists[i]);
+    std::vector<Sample> got;
+    MergeSampleLists(ptrs, &got);
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t k = 0; k < got.size(); ++k) {
+      ASSERT_EQ(got[k].timestamp_ms, want[k].timestamp_ms) << "round " << round << " at " << k;
+      ASSERT_EQ(got[k].value, want[k].value) << "round " << round << " at " << k;
+    }
+  }
+}
+
 // A series whose older samples sit in one source (a block) and newer ones in another (the head)
 // reads back as one series without a gap or a double count, including at the overlap.
 TEST(MergeReaderTest, StitchesSeriesAcrossSourcesWithoutGapOrDoubleCount) {
