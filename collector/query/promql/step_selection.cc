@@ -40,6 +40,7 @@ bool SelectAtSteps(const Aggregate& a, const StepValue& in, std::span<const doub
   std::vector<std::pair<uint32_t, uint32_t>> present;  // (order key, input series)
   std::vector<std::vector<uint32_t>> members(group_index.size());
   std::vector<uint32_t> groups_seen;
+  std::vector<uint32_t> order;  // a group's members by rank, reused across groups and steps
   for (size_t i = 0; i < num_steps; ++i) {
     const int64_t want = AggregateKParam(k[i], op_name.c_str());
     if (want < 1) continue;
@@ -67,7 +68,7 @@ bool SelectAtSteps(const Aggregate& a, const StepValue& in, std::span<const doub
       if (sorted) {
         // Members are in materialized order; ties keep it (the per-step evaluator's stable
         // sort), so order by value, then by that position.
-        std::vector<uint32_t> order(m.size());
+        order.resize(m.size());
         for (size_t j = 0; j < m.size(); ++j) order[j] = static_cast<uint32_t>(j);
         std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(take),
                           order.end(), [&](uint32_t x, uint32_t y) {
