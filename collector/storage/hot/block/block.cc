@@ -491,12 +491,11 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   // Values are decoded through the last one in range (each depends on those before it), and
   // the samples in range appended a batch at a time.
   const size_t base = out->size();
-  int64_t tb[BlockChunkIterator::kBatch];
   double v[BlockChunkIterator::kBatch];
   common::Sample batch[BlockChunkIterator::kBatch];
   size_t pos = 0;
   while (pos < end) {
-    const size_t k = it.NextBatch(tb, v, BlockChunkIterator::kBatch);
+    const size_t k = it.NextBatch(nullptr, v, BlockChunkIterator::kBatch);  // t is at hand
     if (k == 0) break;
     const size_t from = std::max(pos, begin);
     const size_t to = std::min(pos + k, end);

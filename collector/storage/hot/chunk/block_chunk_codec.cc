@@ -363,7 +363,7 @@ size_t BlockChunkIterator::NextBatch(int64_t* t, double* v, size_t max) {
   if (error_ || index_ >= n_) return 0;
   const size_t n = std::min({max, kBatch, n_ - index_});
   if (decoded_t_ != nullptr) {
-    std::memcpy(t, decoded_t_ + index_, n * sizeof(int64_t));
+    if (t != nullptr) std::memcpy(t, decoded_t_ + index_, n * sizeof(int64_t));
   } else {
     if (timestamps_.NextBatch(t, n) != n) return Fail();
     int64_t prev = index_ > 0 ? t_ : t[0];
@@ -411,8 +411,8 @@ size_t BlockChunkIterator::NextBatch(int64_t* t, double* v, size_t max) {
       }
       break;
   }
+  t_ = decoded_t_ != nullptr ? decoded_t_[index_ + n - 1] : t[n - 1];
   index_ += n;
-  t_ = t[n - 1];
   bits_ = std::bit_cast<uint64_t>(v[n - 1]);
   return n;
 }

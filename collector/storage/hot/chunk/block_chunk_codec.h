@@ -120,7 +120,8 @@ class BlockChunkIterator {
   bool Next();
   // Decodes the next up to min(max, kBatch) samples into t[0..) and v[0..) and returns how many:
   // 0 at the end or on malformed input (then error()). Same samples and checks as Next(), a
-  // column at a time; t() and v() then hold the last one.
+  // column at a time; t() and v() then hold the last one. Over pre-decoded timestamps `t` may be
+  // null: the caller already has them.
   static constexpr size_t kBatch = 256;
   size_t NextBatch(int64_t* t, double* v, size_t max);
 
