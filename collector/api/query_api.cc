@@ -23,30 +23,41 @@ namespace {
 // when there is a millisecond part.
 void AppendTimestamp(std::string& out, int64_t ms) {
   uint64_t abs_ms = static_cast<uint64_t>(ms);
+  char buf[32];
+  char* p = buf;
   if (ms < 0) {
-    out.push_back('-');
+    *p++ = '-';
     abs_ms = 0 - abs_ms;
   }
-  out.append(std::to_string(abs_ms / 1000));
+  p = std::to_chars(p, buf + sizeof(buf), abs_ms / 1000).ptr;
   if (const uint64_t fraction = abs_ms % 1000; fraction != 0) {
-    out.push_back('.');
-    if (fraction < 100) out.push_back('0');
-    if (fraction < 10) out.push_back('0');
-    out.append(std::to_string(fraction));
+    p[0] = '.';
+    p[1] = static_cast<char>('0' + fraction / 100);
+    p[2] = static_cast<char>('0' + fraction / 10 % 10);
+    p[3] = static_cast<char>('0' + fraction % 10);
+    p += 4;
   }
+  out.append(buf, p);
 }
 
-// A sample value as Prometheus' API writes it: NaN/+Inf/-Inf, exponent form below 1e-6 and from
-// 1e21 on, plain decimal otherwise; always the shortest form that round-trips.
-std::string FormatSampleValue(double v) {
-  if (!std::isfinite(v)) return common::FormatPromFloat(v);
+// A sample value as Prometheus' API writes it, a JSON string: NaN/+Inf/-Inf, exponent form
+// below 1e-6 and from 1e21 on, plain decimal otherwise; always the shortest form that
+// round-trips. None of these characters needs escaping. Per point of a range query's result,
+// so formatted in place.
+void AppendSampleValue(std::string& out, double v) {
+  out.push_back('"');
   const double abs = std::fabs(v);
   const auto format = (abs != 0 && (abs < 1e-6 || abs >= 1e21)) ? std::chars_format::scientific
                                                                 : std::chars_format::fixed;
-  char buf[512];  // fixed form of doubles below 1e21 needs at most ~330 characters
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, format);
-  if (ec != std::errc()) return common::FormatPromFloat(v);
-  return std::string(buf, ptr);
+  char buf[512];  // fixed form of doubles below 1e21 needs at most ~50 characters
+  auto [ptr, ec] = std::isfinite(v) ? std::to_chars(buf, buf + sizeof(buf), v, format)
+                                    : std::to_chars_result{buf, std::errc::value_too_large};
+  if (ec == std::errc()) {
+    out.append(buf, ptr);
+  } else {
+    out.append(common::FormatPromFloat(v));
+  }
+  out.push_back('"');
 }
 
 void AppendLabels(std::string& out, const common::Labels& labels) {
@@ -193,24 +204,37 @@ void AppendPoint(std::string& out, int64_t t, double v) {
   out.push_back('[');
   AppendTimestamp(out, t);
   out.push_back(',');
-  AppendJsonString(out, FormatSampleValue(v));
+  AppendSampleValue(out, v);
   out.push_back(']');
 }
 
-// The `data` object of a query response; `t` stamps scalars, strings and vector elements.
-std::string ResultJson(const promql::Value& value, int64_t t) {
-  std::string out;
+// Bytes to reserve for a result: points at about 32 bytes (`[1796548620,"0.1234567890123"]`),
+// plus a label set per series. An estimate; the string grows past it if needed.
+size_t EstimatedResultBytes(const promql::Value& value) {
+  size_t bytes = 64;
+  if (const auto* vec = std::get_if<promql::Vector>(&value)) {
+    bytes += vec->size() * 160;
+  } else if (const auto* matrix = std::get_if<promql::Matrix>(&value)) {
+    for (const promql::Series& series : *matrix) bytes += 160 + series.points.size() * 32;
+  }
+  return bytes;
+}
+
+// Appends the `data` object of a query response; `t` stamps scalars, strings and vector
+// elements.
+void AppendResultJson(std::string& out, const promql::Value& value, int64_t t) {
+  out.reserve(out.size() + EstimatedResultBytes(value));
   if (const auto* s = std::get_if<promql::Scalar>(&value)) {
-    out = R"({"resultType":"scalar","result":)";
+    out.append(R"({"resultType":"scalar","result":)");
     AppendPoint(out, t, s->v);
   } else if (const auto* str = std::get_if<promql::String>(&value)) {
-    out = R"({"resultType":"string","result":[)";
+    out.append(R"({"resultType":"string","result":[)");
     AppendTimestamp(out, t);
     out.push_back(',');
     AppendJsonString(out, str->v);
     out.push_back(']');
   } else if (const auto* vec = std::get_if<promql::Vector>(&value)) {
-    out = R"({"resultType":"vector","result":[)";
+    out.append(R"({"resultType":"vector","result":[)");
     for (size_t i = 0; i < vec->size(); ++i) {
       if (i > 0) out.push_back(',');
       out.append(R"({"metric":)");
@@ -222,7 +246,7 @@ std::string ResultJson(const promql::Value& value, int64_t t) {
     out.push_back(']');
   } else {
     const auto& matrix = std::get<promql::Matrix>(value);
-    out = R"({"resultType":"matrix","result":[)";
+    out.append(R"({"resultType":"matrix","result":[)");
     bool first = true;
     for (const promql::Series& series : matrix) {
       if (series.points.empty()) continue;
@@ -240,7 +264,14 @@ std::string ResultJson(const promql::Value& value, int64_t t) {
     out.push_back(']');
   }
   out.push_back('}');
-  return out;
+}
+
+// A query response: the envelope is written first and the result appended to it, so a large
+// result is not copied into the envelope afterwards.
+ApiResponse QueryResponse(const promql::Value& value, int64_t t) {
+  std::string body = SuccessBegin();
+  AppendResultJson(body, value, t);
+  return SuccessEnd(std::move(body));
 }
 
 ApiResponse StringListResponse(absl::StatusOr<std::vector<std::string>> values, uint64_t limit) {
@@ -289,7 +320,7 @@ ApiResponse QueryApi::InstantQuery(const ApiRequest& request) const {
   const std::string* query = FirstParam(request, "query");
   auto result = engine_.InstantQuery(query == nullptr ? std::string_view() : *query, t, timeout_ms);
   if (!result.ok()) return QueryError(result.status());
-  return Success(ResultJson(result->value, t));
+  return QueryResponse(result->value, t);
 }
 
 ApiResponse QueryApi::RangeQuery(const ApiRequest& request) const {
@@ -327,7 +358,7 @@ ApiResponse QueryApi::RangeQuery(const ApiRequest& request) const {
   auto result = engine_.RangeQuery(query == nullptr ? std::string_view() : *query, start, end,
                                    *step, timeout_ms);
   if (!result.ok()) return QueryError(result.status());
-  return Success(ResultJson(result->value, end));
+  return QueryResponse(result->value, end);
 }
 
 ApiResponse QueryApi::Series(const ApiRequest& request) const {

@@ -102,8 +102,14 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
 }
 
 ApiResponse Success(std::string_view data_json, bool truncated) {
-  std::string body = "{\"status\":\"success\",\"data\":";
+  std::string body = SuccessBegin();
   body.append(data_json);
+  return SuccessEnd(std::move(body), truncated);
+}
+
+std::string SuccessBegin() { return "{\"status\":\"success\",\"data\":"; }
+
+ApiResponse SuccessEnd(std::string body, bool truncated) {
   if (truncated) body.append(",\"warnings\":[\"results truncated due to limit\"]");
   body.push_back('}');
   return ApiResponse{200, std::move(body)};

@@ -39,6 +39,10 @@ std::string JsonStringArray(const std::vector<std::string>& values);
 
 // A success envelope around already-serialized JSON; `truncated` adds Prometheus' limit warning.
 ApiResponse Success(std::string_view data_json, bool truncated = false);
+// The same envelope built in place, for large results: append the data to SuccessBegin() and
+// pass the string to SuccessEnd().
+std::string SuccessBegin();
+ApiResponse SuccessEnd(std::string body, bool truncated = false);
 ApiResponse Error(int status, std::string_view error_type, std::string_view message);
 // 400 bad_data.
 ApiResponse BadData(std::string_view message);

@@ -56,6 +56,80 @@ void MergeSampleLists(std::span<const std::vector<common::Sample>* const> lists,
   }
 }
 
+namespace {
+
+// MergeSampleLists over copies of `segments` (of `samples`), taken in rank order.
+std::vector<common::Sample> MergeSegmentCopies(const std::vector<common::Sample>& samples,
+                                               std::span<const SampleSegment> segments) {
+  std::vector<SampleSegment> by_rank(segments.begin(), segments.end());
+  std::stable_sort(by_rank.begin(), by_rank.end(),
+                   [](const SampleSegment& a, const SampleSegment& b) { return a.rank < b.rank; });
+  std::vector<std::vector<common::Sample>> copies;
+  std::vector<const std::vector<common::Sample>*> lists;
+  copies.reserve(by_rank.size());
+  for (const SampleSegment& seg : by_rank) {
+    copies.emplace_back(samples.begin() + static_cast<ptrdiff_t>(seg.begin),
+                        samples.begin() + static_cast<ptrdiff_t>(seg.end));
+    lists.push_back(&copies.back());
+  }
+  std::vector<common::Sample> merged;
+  MergeSampleLists(lists, &merged);
+  return merged;
+}
+
+}  // namespace
+
+void MergeAppendedSegments(std::vector<common::Sample>* samples,
+                           std::span<const SampleSegment> segments) {
+  std::vector<common::Sample>& s = *samples;
+  std::vector<SampleSegment> parts;  // the non-empty segments, in layout order
+  parts.reserve(segments.size());
+  bool sorted = true;    // each part starts after the previous one ends: nothing to do
+  bool by_front = true;  // parts start in time order: overlapping runs can be merged in place
+  for (const SampleSegment& seg : segments) {
+    if (seg.begin == seg.end) continue;
+    if (!parts.empty()) {
+      const SampleSegment& prev = parts.back();
+      sorted = sorted && s[prev.end - 1].timestamp_ms < s[seg.begin].timestamp_ms;
+      by_front = by_front && s[prev.begin].timestamp_ms <= s[seg.begin].timestamp_ms;
+    }
+    parts.push_back(seg);
+  }
+  if (sorted) return;
+  if (!by_front) {
+    // A source's hint put it out of time order (rare): merge everything from copies.
+    s = MergeSegmentCopies(s, parts);
+    return;
+  }
+  // Runs of parts that overlap are merged and written back at `w`, which never passes the run's
+  // own start (a merge only drops samples); parts on their own move down to `w`.
+  size_t w = parts.front().begin;
+  for (size_t k = 0; k < parts.size();) {
+    int64_t end = s[parts[k].end - 1].timestamp_ms;
+    size_t next = k + 1;
+    while (next < parts.size() && s[parts[next].begin].timestamp_ms <= end) {
+      end = std::max(end, s[parts[next].end - 1].timestamp_ms);
+      ++next;
+    }
+    if (next == k + 1) {
+      const SampleSegment& part = parts[k];
+      if (w != part.begin) {
+        std::copy(s.begin() + static_cast<ptrdiff_t>(part.begin),
+                  s.begin() + static_cast<ptrdiff_t>(part.end),
+                  s.begin() + static_cast<ptrdiff_t>(w));
+      }
+      w += part.end - part.begin;
+    } else {
+      const std::vector<common::Sample> merged =
+          MergeSegmentCopies(s, std::span<const SampleSegment>(parts).subspan(k, next - k));
+      std::copy(merged.begin(), merged.end(), s.begin() + static_cast<ptrdiff_t>(w));
+      w += merged.size();
+    }
+    k = next;
+  }
+  s.resize(w);
+}
+
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,
                                          const std::vector<common::Sample>& second) {
   std::vector<common::Sample> out;
@@ -73,15 +147,24 @@ std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& firs
   return out;
 }
 
-// Each source's cursor holds its current series; Next() takes the smallest label set among them,
-// merges the samples of every source at that label set and advances those sources. The sources'
-// shared_ptrs keep them alive as long as the cursor.
+// Each source's cursor stands on its current series (labels only, through the two-phase
+// NextLabels/AppendSamples); Next() takes the smallest label set among them, appends the samples
+// of every source at that label set into the caller's buffer and advances those sources. The
+// sources are laid out by their MinTimeHint, so their parts of a series (blocks in time order,
+// then the head) usually come out in time order as they are and nothing is copied again;
+// MergeAppendedSegments fixes up the rest. The sources' shared_ptrs keep them alive as long as
+// the cursor.
 class MergeCursor final : public SeriesCursor {
  public:
   MergeCursor(std::vector<std::shared_ptr<StorageReader>> sources,
               std::vector<std::unique_ptr<SeriesCursor>> cursors)
       : sources_(std::move(sources)) {
-    for (auto& c : cursors) children_.push_back(Child{std::move(c), {}, false});
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      children_.push_back(Child{std::move(cursors[i]), nullptr, i});
+    }
+    std::stable_sort(children_.begin(), children_.end(), [](const Child& a, const Child& b) {
+      return a.cursor->MinTimeHint() < b.cursor->MinTimeHint();
+    });
   }
 
   bool Next(SeriesData* out) override {
@@ -91,29 +174,36 @@ class MergeCursor final : public SeriesCursor {
         if (!Advance(c)) return false;
       }
     }
-    const common::Labels* min = nullptr;
-    for (const Child& c : children_) {
-      if (c.valid && (min == nullptr || c.current.labels < *min)) min = &c.current.labels;
+    for (;;) {
+      const common::Labels* min = nullptr;
+      for (const Child& c : children_) {
+        if (c.labels != nullptr && (min == nullptr || *c.labels < *min)) min = c.labels;
+      }
+      if (min == nullptr) return false;
+      hits_.clear();
+      for (size_t i = 0; i < children_.size(); ++i) {
+        const common::Labels* l = children_[i].labels;
+        if (l != nullptr && (l == min || *l == *min)) hits_.push_back(i);
+      }
+      out->samples.clear();
+      segments_.clear();
+      for (size_t i : hits_) {
+        Child& c = children_[i];
+        const size_t begin = out->samples.size();
+        if (!c.cursor->AppendSamples(&out->samples)) {
+          status_ = c.cursor->status();
+          if (status_.ok()) status_ = absl::InternalError("a source failed to read a series");
+          return false;
+        }
+        segments_.push_back(SampleSegment{begin, out->samples.size(), c.rank});
+      }
+      if (hits_.size() > 1) MergeAppendedSegments(&out->samples, segments_);
+      out->labels = std::move(*children_[hits_[0]].labels);  // `min` is not used past here
+      for (size_t i : hits_) {
+        if (!Advance(children_[i])) return false;
+      }
+      if (!out->samples.empty()) return true;
     }
-    if (min == nullptr) return false;
-    hits_.clear();
-    for (size_t i = 0; i < children_.size(); ++i) {
-      if (children_[i].valid && children_[i].current.labels == *min) hits_.push_back(i);
-    }
-    Child& first = children_[hits_[0]];
-    if (hits_.size() == 1) {
-      // Swapping hands the caller's old buffer to the child, which refills it on Advance.
-      std::swap(out->samples, first.current.samples);
-    } else {
-      lists_.clear();
-      for (size_t i : hits_) lists_.push_back(&children_[i].current.samples);
-      MergeSampleLists(lists_, &out->samples);
-    }
-    out->labels = std::move(first.current.labels);
-    for (size_t i : hits_) {
-      if (!Advance(children_[i])) return false;
-    }
-    return true;
   }
 
   absl::Status status() const override { return status_; }
@@ -121,14 +211,14 @@ class MergeCursor final : public SeriesCursor {
  private:
   struct Child {
     std::unique_ptr<SeriesCursor> cursor;
-    SeriesData current;
-    bool valid;
+    common::Labels* labels;  // its current series; null past its end
+    size_t rank;             // its position among the sources (a lower one wins a tie)
   };
 
   // False on an error (kept in status_); the end of a source is not an error.
   bool Advance(Child& c) {
-    c.valid = c.cursor->Next(&c.current);
-    if (!c.valid && !c.cursor->status().ok()) {
+    c.labels = c.cursor->NextLabels();
+    if (c.labels == nullptr && !c.cursor->status().ok()) {
       status_ = c.cursor->status();
       return false;
     }
@@ -138,7 +228,7 @@ class MergeCursor final : public SeriesCursor {
   std::vector<std::shared_ptr<StorageReader>> sources_;
   std::vector<Child> children_;
   std::vector<size_t> hits_;
-  std::vector<const std::vector<common::Sample>*> lists_;
+  std::vector<SampleSegment> segments_;
   absl::Status status_;
   bool started_ = false;
 };

@@ -48,6 +48,21 @@ class MergeReader final : public StorageReader {
 void MergeSampleLists(std::span<const std::vector<common::Sample>* const> lists,
                       std::vector<common::Sample>* out);
 
+// One source's part of a series inside a shared buffer: samples [begin, end), timestamp-sorted;
+// `rank` is the source's position (a lower rank wins on equal timestamps).
+struct SampleSegment {
+  size_t begin = 0;
+  size_t end = 0;
+  size_t rank = 0;
+};
+
+// `samples` holds `segments` back to back, in that order; makes it one timestamp-sorted list
+// with each timestamp once (the sample of the lowest-ranked segment holding it), the same as
+// MergeSampleLists over the segments in rank order. Segments laid out in time order stay where
+// they are; only runs of segments that overlap in time are merged, which copies just them.
+void MergeAppendedSegments(std::vector<common::Sample>* samples,
+                           std::span<const SampleSegment> segments);
+
 // Merges two timestamp-sorted sample lists; on equal timestamps keeps `first`'s sample.
 std::vector<common::Sample> MergeSamples(const std::vector<common::Sample>& first,
                                          const std::vector<common::Sample>& second);

@@ -9,6 +9,7 @@
 // remote-write, HTTP queries); implementations synchronize internally.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -91,6 +92,27 @@ class SeriesCursor {
   // False at the end, or on an error, which status() then reports.
   virtual bool Next(SeriesData* out) = 0;
   virtual absl::Status status() const { return absl::OkStatus(); }
+
+  // Two-phase reading, for a merge that stitches several sources' parts of a series into one
+  // buffer without copying them: NextLabels() moves to the next series and returns its labels
+  // (null at the end or on an error; the caller may move from them until the next call), and
+  // AppendSamples() appends that series' samples in range to `out`, in timestamp order, false on
+  // an error. A series may turn out to have no samples here. Read a cursor either with Next()
+  // or with these. The defaults go through Next(), and copy.
+  virtual common::Labels* NextLabels() {
+    if (!Next(&staged_)) return nullptr;
+    return &staged_.labels;
+  }
+  virtual bool AppendSamples(std::vector<common::Sample>* out) {
+    out->insert(out->end(), staged_.samples.begin(), staged_.samples.end());
+    return true;
+  }
+  // Samples this cursor returns are usually no older than this (a hint: a merge lays its
+  // sources' parts out in this order, and only reorders when it was wrong).
+  virtual int64_t MinTimeHint() const { return std::numeric_limits<int64_t>::min(); }
+
+ private:
+  SeriesData staged_;  // the defaults' current series
 };
 
 // A cursor over series already in memory (sorted by labels), e.g. Select()'s result.

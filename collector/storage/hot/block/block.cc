@@ -553,23 +553,42 @@ class Block::SelectionCursor final : public SeriesCursor {
       : block_(block), ids_(std::move(ids)), it_(ids_.begin()), lo_(lo), hi_(hi) {}
 
   bool Next(SeriesData* out) override {
+    for (;;) {
+      common::Labels* labels = NextLabels();
+      if (labels == nullptr) return false;
+      out->samples.clear();
+      if (!AppendSamples(&out->samples)) return false;
+      if (out->samples.empty()) continue;
+      out->labels = std::move(*labels);
+      return true;
+    }
+  }
+  // The next series with a chunk in range (which may still hold no sample in it).
+  common::Labels* NextLabels() override {
     for (; it_ != ids_.end() && status_.ok(); ++it_) {
       const uint32_t id = *it_;
       block_.DecodeSeries(id, nullptr, &chunks_);
-      out->samples.clear();
-      for (const ChunkRef& ref : chunks_) {
-        if (ref.max_t < lo_) continue;
-        if (ref.min_t > hi_) break;
-        status_ = block_.DecodeChunk(id, ref, lo_, hi_, &out->samples, &ts_cache_);
-        if (!status_.ok()) return false;
-      }
-      if (out->samples.empty()) continue;
-      block_.DecodeSeries(id, &out->labels, nullptr);
+      const bool any = std::any_of(chunks_.begin(), chunks_.end(), [&](const ChunkRef& ref) {
+        return ref.max_t >= lo_ && ref.min_t <= hi_;
+      });
+      if (!any) continue;
+      block_.DecodeSeries(id, &labels_, nullptr);
+      current_ = id;
       ++it_;
-      return true;
+      return &labels_;
     }
-    return false;
+    return nullptr;
   }
+  bool AppendSamples(std::vector<common::Sample>* out) override {
+    for (const ChunkRef& ref : chunks_) {
+      if (ref.max_t < lo_) continue;
+      if (ref.min_t > hi_) break;
+      status_ = block_.DecodeChunk(current_, ref, lo_, hi_, out, &ts_cache_);
+      if (!status_.ok()) return false;
+    }
+    return true;
+  }
+  int64_t MinTimeHint() const override { return lo_; }
   absl::Status status() const override { return status_; }
 
  private:
@@ -578,7 +597,9 @@ class Block::SelectionCursor final : public SeriesCursor {
   ::Roaring::const_iterator it_;
   const int64_t lo_;
   const int64_t hi_;
-  std::vector<ChunkRef> chunks_;
+  std::vector<ChunkRef> chunks_;  // the current series'
+  common::Labels labels_;         // the current series'
+  uint32_t current_ = 0;
   TimestampCache ts_cache_;
   absl::Status status_;
 };

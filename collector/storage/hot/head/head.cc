@@ -279,6 +279,7 @@ absl::Status Head::Checkpoint() {
         if (!s->out_of_order.empty()) {
           // Out-of-order samples merged in time order: replaying them into chunks as they are
           // could put one outside the window of a newer max_t. Rare enough to log as samples.
+          buffer.clear();
           CollectSamples(*s, min_valid, std::numeric_limits<int64_t>::max(), &buffer);
           for (const common::Sample& x : buffer) {
             samples.push_back(WalSample{id, x.timestamp_ms, x.value});
@@ -763,6 +764,14 @@ int64_t Head::AppendedSpanMs() const {
   return max_t > floor ? max_t - floor : 0;
 }
 
+int64_t Head::OldestSample(const MemSeries& s) {
+  int64_t oldest = std::numeric_limits<int64_t>::max();
+  if (!s.chunks.empty()) oldest = s.chunks.front().min_t();
+  if (s.open.num_samples() > 0) oldest = std::min(oldest, s.open.MinTime());
+  if (!s.out_of_order.empty()) oldest = std::min(oldest, s.out_of_order.front().timestamp_ms);
+  return oldest;
+}
+
 bool Head::HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const {
   for (const ClosedChunk& c : s.chunks) {
     if (c.max_t() >= min_t && c.min_t() <= max_t) return true;
@@ -787,7 +796,6 @@ void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
   // Without out-of-order samples in range (the usual case) the chunks decode straight into `out`.
   std::vector<common::Sample> in_order;
   std::vector<common::Sample>* dst = lo == hi ? out : &in_order;
-  out->clear();
   auto decode = [&](auto&& it) {
     while (it.Next()) {
       if (it.t() > max_t) break;
@@ -817,7 +825,7 @@ void Head::CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
     decode(XorChunkIterator(s.open.bytes()));
   }
   if (lo == hi) return;
-  out->reserve(in_order.size() + static_cast<size_t>(hi - lo));
+  out->reserve(out->size() + in_order.size() + static_cast<size_t>(hi - lo));
   std::merge(in_order.begin(), in_order.end(), lo, hi, std::back_inserter(*out),
              [](const common::Sample& a, const common::Sample& b) {
                return a.timestamp_ms < b.timestamp_ms;
@@ -840,31 +848,44 @@ void Head::ForEachInRange(const Roaring& ids, int64_t min_t, int64_t max_t, Fn&&
 class Head::SelectionCursor final : public SeriesCursor {
  public:
   SelectionCursor(const Head& head, std::vector<std::pair<common::Labels, uint32_t>> series,
-                  int64_t min_t, int64_t max_t)
-      : head_(head), series_(std::move(series)), min_t_(min_t), max_t_(max_t) {}
+                  int64_t min_t, int64_t max_t, int64_t min_time_hint)
+      : head_(head),
+        series_(std::move(series)),
+        min_t_(min_t),
+        max_t_(max_t),
+        min_time_hint_(min_time_hint) {}
 
   bool Next(SeriesData* out) override {
-    while (next_ < series_.size()) {
-      auto& [labels, id] = series_[next_++];
-      {
-        const Shard& shard = head_.shards_[ShardOfId(id)];
-        absl::MutexLock lock(&shard.mu);
-        auto it = shard.by_id.find(id);
-        if (it == shard.by_id.end()) continue;  // dropped since the selection
-        head_.CollectSamples(*it->second, min_t_, max_t_, &out->samples);
-      }
-      if (out->samples.empty()) continue;
-      out->labels = std::move(labels);
+    for (;;) {
+      common::Labels* labels = NextLabels();
+      if (labels == nullptr) return false;
+      out->samples.clear();
+      AppendSamples(&out->samples);
+      if (out->samples.empty()) continue;  // e.g. dropped since the selection
+      out->labels = std::move(*labels);
       return true;
     }
-    return false;
   }
+  common::Labels* NextLabels() override {
+    if (next_ == series_.size()) return nullptr;
+    return &series_[next_++].first;
+  }
+  bool AppendSamples(std::vector<common::Sample>* out) override {
+    const uint32_t id = series_[next_ - 1].second;
+    const Shard& shard = head_.shards_[ShardOfId(id)];
+    absl::MutexLock lock(&shard.mu);
+    auto it = shard.by_id.find(id);
+    if (it != shard.by_id.end()) head_.CollectSamples(*it->second, min_t_, max_t_, out);
+    return true;
+  }
+  int64_t MinTimeHint() const override { return min_time_hint_; }
 
  private:
   const Head& head_;
   std::vector<std::pair<common::Labels, uint32_t>> series_;
   const int64_t min_t_;
   const int64_t max_t_;
+  const int64_t min_time_hint_;
   size_t next_ = 0;
 };
 
@@ -873,11 +894,15 @@ absl::StatusOr<std::unique_ptr<SeriesCursor>> Head::SelectCursor(
   Roaring ids = index_.Select(matchers);
   std::vector<std::pair<common::Labels, uint32_t>> series;
   series.reserve(ids.cardinality());
-  ForEachInRange(ids, min_t_ms, max_t_ms,
-                 [&](const MemSeries& s) { series.emplace_back(s.labels.ToLabels(), s.id); });
+  int64_t oldest = std::numeric_limits<int64_t>::max();
+  ForEachInRange(ids, min_t_ms, max_t_ms, [&](const MemSeries& s) {
+    series.emplace_back(s.labels.ToLabels(), s.id);
+    oldest = std::min(oldest, OldestSample(s));
+  });
   std::sort(series.begin(), series.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  return std::make_unique<SelectionCursor>(*this, std::move(series), min_t_ms, max_t_ms);
+  return std::make_unique<SelectionCursor>(*this, std::move(series), min_t_ms, max_t_ms,
+                                           std::max(oldest, min_t_ms));
 }
 
 absl::StatusOr<std::vector<SeriesData>> Head::Select(const std::vector<LabelMatcher>& matchers,

@@ -197,9 +197,11 @@ class Head final : public Appender, public StorageReader {
     __builtin_prefetch(&s.max_t);
   }
   bool HasSampleAt(const MemSeries& s, int64_t t) const;
-  // Samples of `s` within [min_t, max_t], sorted; shard lock held.
+  // Appends the samples of `s` within [min_t, max_t] to `out`, sorted; shard lock held.
   void CollectSamples(const MemSeries& s, int64_t min_t, int64_t max_t,
                       std::vector<common::Sample>* out) const;
+  // s's oldest sample (int64 max when it has none). Callers hold its shard lock.
+  static int64_t OldestSample(const MemSeries& s);
   bool HasDataIn(const MemSeries& s, int64_t min_t, int64_t max_t) const;
   absl::Status Replay();
   // Replays one WAL-format directory through the record callback shared by checkpoint and WAL.

@@ -84,6 +84,158 @@ TEST(MergeSampleListsTest, MixedDisjointAndOverlappingListsEqualTheSourceOrderFo
   }
 }
 
+// Segments laid out back to back, as MergeCursor appends its sources' parts of a series, come out
+// as MergeSampleLists over them in rank order: in time order (the usual layout), with parts that
+// reach back into earlier ones, with empty parts, and laid out out of time order (a wrong hint).
+TEST(MergeAppendedSegmentsTest, EqualsTheRankOrderFold) {
+  uint64_t state = 7;
+  auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  int in_place_rounds = 0;
+  for (int round = 0; round < 600; ++round) {
+    const size_t n = 1 + next(14);
+    std::vector<std::vector<Sample>> lists(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (next(6) == 0) continue;  // a source with labels but no samples in range
+      int64_t t =
+          static_cast<int64_t>(100 * i) - (next(4) == 0 ? static_cast<int64_t>(next(250)) : 0);
+      const size_t len = 1 + next(30);
+      for (size_t k = 0; k < len; ++k) {
+        lists[i].push_back({t, static_cast<double>(1000 * i + k)});
+        t += 1 + static_cast<int64_t>(next(6));
+      }
+    }
+    if (next(5) == 0) {
+      for (size_t i = n; i > 1; --i) std::swap(lists[i - 1], lists[next(i)]);
+    }
+    std::vector<size_t> rank(n);
+    for (size_t i = 0; i < n; ++i) rank[i] = i;
+    for (size_t i = n; i > 1; --i) std::swap(rank[i - 1], rank[next(i)]);
+    std::vector<Sample> got;
+    std::vector<SampleSegment> segments;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t begin = got.size();
+      got.insert(got.end(), lists[i].begin(), lists[i].end());
+      segments.push_back(SampleSegment{begin, got.size(), rank[i]});
+    }
+    std::vector<const std::vector<Sample>*> by_rank(n);
+    for (size_t i = 0; i < n; ++i) by_rank[rank[i]] = &lists[i];
+    std::vector<Sample> want;
+    for (const auto* l : by_rank) {
+      if (!l->empty()) want = MergeSamples(want, *l);
+    }
+    // Parts starting in time order, some overlapping: merged inside the buffer.
+    bool by_front = true, overlap = false;
+    const std::vector<Sample>* prev = nullptr;
+    for (const auto& l : lists) {
+      if (l.empty()) continue;
+      if (prev != nullptr) {
+        by_front = by_front && prev->front().timestamp_ms <= l.front().timestamp_ms;
+        overlap = overlap || l.front().timestamp_ms <= prev->back().timestamp_ms;
+      }
+      prev = &l;
+    }
+    const Sample* data_before = got.data();
+    MergeAppendedSegments(&got, segments);
+    if (by_front && overlap) {
+      ++in_place_rounds;
+      EXPECT_EQ(got.data(), data_before) << "round " << round;
+    }
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t k = 0; k < got.size(); ++k) {
+      ASSERT_EQ(got[k].timestamp_ms, want[k].timestamp_ms) << "round " << round << " at " << k;
+      ASSERT_EQ(got[k].value, want[k].value) << "round " << round << " at " << k;
+    }
+  }
+  EXPECT_GT(in_place_rounds, 50);
+}
+
+// A reader over another whose cursors report a given MinTimeHint (and read through the default
+// two-phase methods).
+class HintedReader final : public StorageReader {
+ public:
+  HintedReader(std::shared_ptr<StorageReader> inner, int64_t hint)
+      : inner_(std::move(inner)), hint_(hint) {}
+  class Cursor final : public SeriesCursor {
+   public:
+    Cursor(std::unique_ptr<SeriesCursor> inner, int64_t hint)
+        : inner_(std::move(inner)), hint_(hint) {}
+    bool Next(SeriesData* out) override { return inner_->Next(out); }
+    absl::Status status() const override { return inner_->status(); }
+    int64_t MinTimeHint() const override { return hint_; }
+
+   private:
+    std::unique_ptr<SeriesCursor> inner_;
+    const int64_t hint_;
+  };
+  absl::StatusOr<std::vector<SeriesData>> Select(const std::vector<LabelMatcher>& m, int64_t lo,
+                                                 int64_t hi) override {
+    return inner_->Select(m, lo, hi);
+  }
+  absl::StatusOr<std::unique_ptr<SeriesCursor>> SelectCursor(const std::vector<LabelMatcher>& m,
+                                                             int64_t lo, int64_t hi) override {
+    auto c = inner_->SelectCursor(m, lo, hi);
+    if (!c.ok()) return c.status();
+    return std::make_unique<Cursor>(*std::move(c), hint_);
+  }
+  absl::StatusOr<std::vector<Labels>> Series(const std::vector<LabelMatcher>& m, int64_t lo,
+                                             int64_t hi) override {
+    return inner_->Series(m, lo, hi);
+  }
+  absl::StatusOr<std::vector<std::string>> LabelNames(const std::vector<LabelMatcher>& m,
+                                                      int64_t lo, int64_t hi) override {
+    return inner_->LabelNames(m, lo, hi);
+  }
+  absl::StatusOr<std::vector<std::string>> LabelValues(const std::string& name,
+                                                       const std::vector<LabelMatcher>& m,
+                                                       int64_t lo, int64_t hi) override {
+    return inner_->LabelValues(name, m, lo, hi);
+  }
+
+ private:
+  std::shared_ptr<StorageReader> inner_;
+  const int64_t hint_;
+};
+
+// Sources are laid out by their hints, but the first listed still wins on an equal timestamp,
+// and a hint that is wrong (data older than it claims) still reads back in time order.
+TEST(MergeReaderTest, HintsOrderTheLayoutNotThePrecedence) {
+  auto head = std::make_shared<MemoryStore>();
+  auto block_a = std::make_shared<MemoryStore>();
+  auto block_b = std::make_shared<MemoryStore>();
+  Labels l{{"__name__", "m"}, {"job", "x"}};
+  std::vector<Sample> a, b, h;
+  for (int i = 0; i < 10; ++i) a.push_back({i * 1000, static_cast<double>(i)});
+  for (int i = 10; i < 20; ++i) b.push_back({i * 1000, static_cast<double>(i)});
+  for (int i = 19; i < 30; ++i) h.push_back({i * 1000, 100.0 + i});  // 19 is also in block_b
+  ASSERT_TRUE(block_a->Append(l, a).ok());
+  ASSERT_TRUE(block_b->Append(l, b).ok());
+  ASSERT_TRUE(head->Append(l, h).ok());
+  for (int64_t wrong_hint : {int64_t{-1}, int64_t{50000}}) {
+    // The head listed first, as the hot store does, with its hint right (19000) or wrong.
+    const int64_t head_hint = wrong_hint < 0 ? 19000 : wrong_hint;
+    auto hinted_head = std::make_shared<HintedReader>(head, head_hint);
+    auto hinted_b = std::make_shared<HintedReader>(block_b, wrong_hint < 0 ? 10000 : -5);
+    auto hinted_a = std::make_shared<HintedReader>(block_a, 0);
+    MergeReader reader([&] {
+      return std::vector<std::shared_ptr<StorageReader>>{hinted_head, hinted_b, hinted_a};
+    });
+    auto cursor = *reader.SelectCursor({NameIs("m")}, 0, 100000);
+    SeriesData d;
+    ASSERT_TRUE(cursor->Next(&d));
+    EXPECT_EQ(d.labels, l);
+    ASSERT_EQ(d.samples.size(), 30u) << "hint " << wrong_hint;
+    for (int i = 0; i < 30; ++i) {
+      EXPECT_EQ(d.samples[i].timestamp_ms, i * 1000) << "hint " << wrong_hint;
+      EXPECT_EQ(d.samples[i].value, i < 19 ? i : 100.0 + i) << "hint " << wrong_hint << " at " << i;
+    }
+    EXPECT_FALSE(cursor->Next(&d));
+    EXPECT_TRUE(cursor->status().ok());
+  }
+}
+
 // A series whose older samples sit in one source (a block) and newer ones in another (the head)
 // reads back as one series without a gap or a double count, including at the overlap.
 TEST(MergeReaderTest, StitchesSeriesAcrossSourcesWithoutGapOrDoubleCount) {
