@@ -75,15 +75,16 @@ class QueryClient:
 
 
 class Prometheus:
-    """A Prometheus on 127.0.0.1 with a scrape-less config and its own data dir under `tmp`."""
+    """A Prometheus on 127.0.0.1 with its own data dir under `tmp`; it scrapes nothing unless
+    given `scrape_yaml` (a top-level `scrape_configs:` block)."""
 
     def __init__(self, tmp, name="prometheus", data_dir=None, remote_write_receiver=False,
-                 extra_args=()):
+                 extra_args=(), scrape_yaml="scrape_configs: []\n"):
         self.tmp = tmp
         self.data_dir = str(data_dir or (tmp / f"{name}-data"))
         os.makedirs(self.data_dir, exist_ok=True)
-        cfg = harness.write_yaml(tmp / f"{name}.yml", "global:\n  evaluation_interval: 1m\n"
-                                                     "scrape_configs: []\n")
+        cfg = harness.write_yaml(tmp / f"{name}.yml",
+                                 "global:\n  evaluation_interval: 1m\n" + scrape_yaml)
         args = [f"--config.file={cfg}", f"--storage.tsdb.path={self.data_dir}",
                 "--query.lookback-delta=5m",
                 "--storage.tsdb.retention.time=30d", "--log.level=warn", *extra_args]

@@ -31,6 +31,13 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
              "largest response body accepted, bytes; larger scrapes fail", 1024)
         .ObjectList("static_configs", &ScrapeConfig::static_configs, static_config,
                     "fixed lists of targets")
+        .ObjectList("relabel_configs", &ScrapeConfig::relabel_configs,
+                    relabel::RelabelConfigSchema(),
+                    "rewrite or drop targets before scraping (Prometheus relabel_config)")
+        .ObjectList("metric_relabel_configs", &ScrapeConfig::metric_relabel_configs,
+                    relabel::RelabelConfigSchema(),
+                    "rewrite or drop scraped series before they are sent (Prometheus "
+                    "relabel_config)")
         .Check([](const ScrapeConfig& c) -> std::string {
           if (c.job_name.empty()) return "job_name is required";
           if (c.scheme != "http") return "scheme must be http";

@@ -1,13 +1,14 @@
 #pragma once
 
 // One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
-// static_configs; discovery and relabeling come later).
+// static_configs, relabel_configs and metric_relabel_configs; discovery comes later).
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
 
 namespace strata::agent::scrape {
@@ -27,6 +28,8 @@ struct ScrapeConfig {
   bool honor_timestamps = true;
   int64_t body_size_limit_bytes = 64LL << 20;
   std::vector<StaticConfig> static_configs;
+  std::vector<relabel::RelabelConfig> relabel_configs;         // over each target's labels
+  std::vector<relabel::RelabelConfig> metric_relabel_configs;  // over each scraped series
 };
 
 const common::Schema<ScrapeConfig>& ScrapeConfigSchema();

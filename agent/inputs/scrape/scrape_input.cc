@@ -21,10 +21,11 @@ common::SeriesSample Synthetic(const char* name, const ScrapeTarget& target, int
 
 }  // namespace
 
-void AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
-                         const ScrapeConfig& config, int64_t scrape_ts_ms,
-                         common::SampleBatch* out) {
-  out->reserve(out->size() + parsed.samples.size() + 3);
+size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
+                           const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
+                           int64_t scrape_ts_ms, common::SampleBatch* out) {
+  out->reserve(out->size() + parsed.samples.size() + 4);
+  size_t kept = 0;
   for (const ParsedSample& p : parsed.samples) {
     common::LabelsBuilder b(p.labels);
     for (const common::Label& t : target.target_labels) {
@@ -35,9 +36,17 @@ void AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
       }
       b.Set(t.name, t.value);
     }
+    common::Labels labels = b.Build();
+    if (!metric_relabel.empty()) {
+      common::Labels relabeled;
+      if (!metric_relabel.Apply(labels, &relabeled) || relabeled.empty()) continue;
+      labels = std::move(relabeled);
+    }
     int64_t ts = (config.honor_timestamps && p.timestamp_ms) ? *p.timestamp_ms : scrape_ts_ms;
-    out->push_back(common::SeriesSample{b.Build(), common::Sample{ts, p.value}});
+    out->push_back(common::SeriesSample{std::move(labels), common::Sample{ts, p.value}});
+    ++kept;
   }
+  return kept;
 }
 
 ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
@@ -56,22 +65,28 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
 ScrapeInput::~ScrapeInput() { Stop(); }
 
 absl::Status ScrapeInput::Start(SampleSink& sink) {
-  std::vector<ScrapeTarget> targets;
-  for (const StaticConfig& sc : config_.static_configs) {
-    for (const std::string& addr : sc.targets) {
-      std::string host;
-      int port = 0;
-      if (!common::SplitHostPort(addr, &host, &port) || port == 0) {
-        return absl::InvalidArgumentError("scrape job \"" + config_.job_name + "\": target \"" +
-                                          addr + "\" is not host:port");
-      }
-      common::LabelsBuilder b;
-      for (const auto& [k, v] : sc.labels) b.Set(k, v);
-      b.Set("job", config_.job_name).Set("instance", addr);
-      targets.push_back(ScrapeTarget{addr, b.Build()});
-    }
+  const std::string job = "scrape job \"" + config_.job_name + "\": ";
+  absl::StatusOr<relabel::Relabeler> target_relabel =
+      relabel::Relabeler::Create(config_.relabel_configs);
+  if (!target_relabel.ok()) {
+    return absl::InvalidArgumentError(
+        job + "relabel_configs: " + std::string(target_relabel.status().message()));
   }
-  for (ScrapeTarget& t : targets) {
+  absl::StatusOr<relabel::Relabeler> metric_relabel =
+      relabel::Relabeler::Create(config_.metric_relabel_configs);
+  if (!metric_relabel.ok()) {
+    return absl::InvalidArgumentError(
+        job + "metric_relabel_configs: " + std::string(metric_relabel.status().message()));
+  }
+  metric_relabel_ = *std::move(metric_relabel);
+  BuiltTargets built = BuildTargets(config_, *target_relabel, config_.static_configs);
+  // Static targets are config: one that cannot be scraped is a config error, as before.
+  if (!built.errors.empty()) return absl::InvalidArgumentError(job + built.errors.front());
+  if (built.dropped > 0) {
+    Log(LogLevel::kInfo, "scrape", "targets dropped by relabel_configs",
+        {{"job", config_.job_name}, {"dropped", built.dropped}, {"kept", built.targets.size()}});
+  }
+  for (ScrapeTarget& t : built.targets) {
     threads_.emplace_back([this, t = std::move(t), &sink] { RunTarget(t, sink); });
   }
   return absl::OkStatus();
@@ -134,7 +149,7 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
       {"Accept-Encoding", "gzip"},
       {"X-Prometheus-Scrape-Timeout-Seconds", std::to_string(timeout / 1000.0)},
       {"User-Agent", "strata-agent"}};
-  auto res = client.Get(config_.metrics_path, headers, [&](const char* data, size_t len) {
+  auto res = client.Get(target.metrics_path, headers, [&](const char* data, size_t len) {
     if (body.size() + len > static_cast<size_t>(config_.body_size_limit_bytes)) {
       failure = "body exceeds body_size_limit";
       return false;
@@ -163,6 +178,7 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
     out.push_back(Synthetic("up", target, ts, 0));
     out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
     out.push_back(Synthetic("scrape_samples_scraped", target, ts, 0));
+    out.push_back(Synthetic("scrape_samples_post_metric_relabeling", target, ts, 0));
     return out;
   }
   if (!state->up) {
@@ -182,11 +198,13 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
          {"first_error", first.message}});
   }
   state->parse_errors = parsed.error_count;
-  AppendTargetSamples(parsed, target, config_, ts, &out);
+  const size_t kept = AppendTargetSamples(parsed, target, config_, metric_relabel_, ts, &out);
   out.push_back(Synthetic("up", target, ts, 1));
   out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
   out.push_back(
       Synthetic("scrape_samples_scraped", target, ts, static_cast<double>(parsed.samples.size())));
+  out.push_back(
+      Synthetic("scrape_samples_post_metric_relabeling", target, ts, static_cast<double>(kept)));
   return out;
 }
 

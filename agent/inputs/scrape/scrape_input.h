@@ -6,8 +6,10 @@
 // the target's address so that many targets spread out instead of firing together. Each scrape:
 // GET with the job's timeout and body-size cap, parse (malformed lines are skipped and counted in
 // strata_agent_scrape_parse_errors_total{job}; the rest is kept), add job/instance and static
-// labels, then push the samples plus the synthetic series up, scrape_duration_seconds and
-// scrape_samples_scraped to the sink. A failed scrape pushes up=0.
+// labels, apply metric_relabel_configs, then push the samples plus the synthetic series up,
+// scrape_duration_seconds, scrape_samples_scraped and scrape_samples_post_metric_relabeling to
+// the sink. A failed scrape pushes up=0. Targets come from static_configs through
+// relabel_configs (target_builder.h); targets that relabeling drops are not scraped.
 
 #include <condition_variable>
 #include <mutex>
@@ -17,22 +19,21 @@
 
 #include "agent/input.h"
 #include "agent/inputs/scrape/scrape_config.h"
+#include "agent/inputs/scrape/target_builder.h"
 #include "agent/inputs/scrape/text_parser.h"
+#include "agent/relabel/relabeler.h"
 #include "common/base/clock.h"
 #include "common/selfmon/metrics.h"
 
 namespace strata::agent::scrape {
 
-struct ScrapeTarget {
-  std::string address;           // host:port
-  common::Labels target_labels;  // job, instance and static labels
-};
-
 // Turns parsed samples into series with the target's labels applied (Prometheus rules: on a
-// conflict the scraped label is renamed exported_<name> unless honor_labels). Exposed for tests.
-void AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
-                         const ScrapeConfig& config, int64_t scrape_ts_ms,
-                         common::SampleBatch* out);
+// conflict the scraped label is renamed exported_<name> unless honor_labels), then the job's
+// metric_relabel_configs (`metric_relabel`, may be empty), which may drop series. Returns how
+// many series were appended. Exposed for tests.
+size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
+                           const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
+                           int64_t scrape_ts_ms, common::SampleBatch* out);
 
 class ScrapeInput final : public Input {
  public:
@@ -56,6 +57,7 @@ class ScrapeInput final : public Input {
   bool WaitUntilMs(int64_t monotonic_ms);  // false when stopping
 
   ScrapeConfig config_;
+  relabel::Relabeler metric_relabel_;  // built in Start()
   const common::Clock& clock_;
   common::Counter& parse_errors_;
   common::Counter& scrapes_failed_;

@@ -117,10 +117,13 @@ TEST_F(ScrapeInputTest, HangingTargetIsCutOffByTimeout) {
 
 TEST(AppendTargetSamplesTest, ConflictingLabelsAreRenamedUnlessHonored) {
   ParseResult parsed = ParseTextExposition("m{job=\"inner\"} 1 1234\n");
-  ScrapeTarget target{"h:1", common::Labels{{"job", "outer"}, {"instance", "h:1"}}};
+  ScrapeTarget target;
+  target.address = "h:1";
+  target.target_labels = common::Labels{{"job", "outer"}, {"instance", "h:1"}};
   ScrapeConfig config;
+  const relabel::Relabeler none;
   common::SampleBatch out;
-  AppendTargetSamples(parsed, target, config, 9999, &out);
+  EXPECT_EQ(AppendTargetSamples(parsed, target, config, none, 9999, &out), 1u);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].labels.Get("job"), "outer");
   EXPECT_EQ(out[0].labels.Get("exported_job"), "inner");
@@ -129,10 +132,109 @@ TEST(AppendTargetSamplesTest, ConflictingLabelsAreRenamedUnlessHonored) {
   config.honor_labels = true;
   config.honor_timestamps = false;
   out.clear();
-  AppendTargetSamples(parsed, target, config, 9999, &out);
+  AppendTargetSamples(parsed, target, config, none, 9999, &out);
   EXPECT_EQ(out[0].labels.Get("job"), "inner");
   EXPECT_FALSE(out[0].labels.Has("exported_job"));
   EXPECT_EQ(out[0].sample.timestamp_ms, 9999);
+}
+
+relabel::RelabelConfig Rule(std::string action, std::vector<std::string> sources,
+                            std::string target = "", std::string regex = relabel::kDefaultRegex,
+                            std::string replacement = relabel::kDefaultReplacement) {
+  relabel::RelabelConfig c;
+  c.action = std::move(action);
+  c.source_labels = std::move(sources);
+  c.target_label = std::move(target);
+  c.regex = std::move(regex);
+  c.replacement = std::move(replacement);
+  return c;
+}
+
+// metric_relabel_configs run after the target labels are attached and can drop series or
+// rewrite them, including the metric name.
+TEST(AppendTargetSamplesTest, MetricRelabelingDropsAndRewritesSeries) {
+  ParseResult parsed =
+      ParseTextExposition("go_gc_duration_seconds 1\nnode_load1 2\nnode_cpu{cpu=\"0\"} 3\n");
+  ScrapeTarget target;
+  target.address = "h:1";
+  target.target_labels = common::Labels{{"job", "node"}, {"instance", "h:1"}};
+  ScrapeConfig config;
+  auto relabeler = relabel::Relabeler::Create(
+      {Rule("drop", {"__name__"}, "", "go_.*"),
+       Rule("replace", {"__name__", "job"}, "__name__", "node_(.*);(.*)", "${2}_$1"),
+       Rule("labeldrop", {}, "", "cpu")});
+  ASSERT_TRUE(relabeler.ok()) << relabeler.status();
+  common::SampleBatch out;
+  EXPECT_EQ(AppendTargetSamples(parsed, target, config, *relabeler, 9999, &out), 2u);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].labels,
+            (common::Labels{{"__name__", "node_load1"}, {"job", "node"}, {"instance", "h:1"}}));
+  EXPECT_EQ(out[1].labels,
+            (common::Labels{{"__name__", "node_cpu"}, {"job", "node"}, {"instance", "h:1"}}));
+}
+
+// Targets go through relabel_configs: dropped, readdressed, given labels from __ labels, with
+// instance defaulting to the final address and the __ labels gone.
+TEST(BuildTargetsTest, RelabelConfigsShapeTheTargets) {
+  ScrapeConfig config;
+  config.job_name = "node";
+  StaticConfig group;
+  group.targets = {"10.0.0.1:9100", "10.0.0.2:9100", "10.0.0.3:9100"};
+  group.labels = {{"__meta_rack", "r7"}, {"env", "prod"}};
+  auto relabeler = relabel::Relabeler::Create(
+      {Rule("drop", {"__address__"}, "", "10\\.0\\.0\\.2:.*"),
+       Rule("replace", {"__meta_rack"}, "rack"),
+       Rule("replace", {"__address__"}, "__address__", "(.*):9100", "$1:19100"),
+       Rule("replace", {"__address__"}, "__metrics_path__", "10\\.0\\.0\\.3:.*", "/probe")});
+  ASSERT_TRUE(relabeler.ok()) << relabeler.status();
+  BuiltTargets built = BuildTargets(config, *relabeler, {group});
+  EXPECT_TRUE(built.errors.empty());
+  EXPECT_EQ(built.dropped, 1u);
+  ASSERT_EQ(built.targets.size(), 2u);
+  EXPECT_EQ(built.targets[0].address, "10.0.0.1:19100");
+  EXPECT_EQ(built.targets[0].metrics_path, "/metrics");
+  EXPECT_EQ(built.targets[0].target_labels,
+            (common::Labels{
+                {"env", "prod"}, {"instance", "10.0.0.1:19100"}, {"job", "node"}, {"rack", "r7"}}));
+  EXPECT_EQ(built.targets[0].discovered_labels.Get("__address__"), "10.0.0.1:9100");
+  EXPECT_EQ(built.targets[0].discovered_labels.Get("__scrape_interval__"), "15s");
+  EXPECT_EQ(built.targets[1].metrics_path, "/probe");
+
+  // A relabeled address that is not host:port leaves the target out with a reason.
+  auto bad = relabel::Relabeler::Create({Rule("replace", {}, "__address__", "(.*)", "nohost")});
+  ASSERT_TRUE(bad.ok());
+  built = BuildTargets(config, *bad, {group});
+  EXPECT_TRUE(built.targets.empty());
+  ASSERT_EQ(built.errors.size(), 3u);
+  EXPECT_EQ(built.errors[0], "target \"nohost\" is not host:port");
+}
+
+// The YAML shape is Prometheus': relabel_configs and metric_relabel_configs lists, validated
+// with the file position in the error.
+TEST(ScrapeConfigTest, DecodesRelabelConfigs) {
+  const YAML::Node node = YAML::Load(R"yaml(
+job_name: node
+static_configs: [{targets: ["h:1"]}]
+relabel_configs:
+  - source_labels: [__address__]
+    target_label: host
+    regex: "(.*):.*"
+metric_relabel_configs:
+  - action: labeldrop
+    regex: cpu
+)yaml");
+  ScrapeConfig c;
+  ASSERT_TRUE(ScrapeConfigSchema().Decode(node, "a.yaml", "scrape_configs[0]", &c).ok());
+  ASSERT_EQ(c.relabel_configs.size(), 1u);
+  EXPECT_EQ(c.relabel_configs[0].target_label, "host");
+  ASSERT_EQ(c.metric_relabel_configs.size(), 1u);
+  EXPECT_EQ(c.metric_relabel_configs[0].action, "labeldrop");
+  const YAML::Node bad =
+      YAML::Load("job_name: node\nrelabel_configs:\n  - action: keep\n    regex: \"(\"\n");
+  const absl::Status s = ScrapeConfigSchema().Decode(bad, "a.yaml", "scrape_configs[0]", &c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("relabel_configs[0]"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("invalid regex"), std::string::npos) << s;
 }
 
 }  // namespace
