@@ -78,3 +78,59 @@ def test_host_collector_series_reach_the_collector(tmp_path, certs, stack):
                            what="host cpu")
     assert len(cpu) >= 1
     assert harness.wait_for(lambda: collector.query("node_load1"), what="load")
+
+
+def test_file_sd_targets_with_relabeling_come_and_go(tmp_path, certs, stack):
+    """node_exporter found through file_sd_configs, relabeled; editing the file retargets the
+    agent without a restart, and the series of a target that left are marked stale at once."""
+    node = stack.add(harness.NodeExporter(tmp_path))
+    sd_dir = tmp_path / "targets"
+    sd_dir.mkdir()
+
+    def write_targets(groups):
+        tmp = sd_dir / ".nodes.json.tmp"
+        tmp.write_text(harness.json.dumps(groups))
+        tmp.rename(sd_dir / "nodes.json")
+
+    write_targets([{"targets": [node.address], "labels": {"__meta_dc": "fra", "team": "infra"}}])
+    collector = stack.add(harness.Collector(tmp_path, certs))
+    stack.add(harness.Agent(tmp_path, "agent-file-sd", collector.grpc, certs, f"""
+scrape_configs:
+  - job_name: node
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    file_sd_configs:
+      - files: ["{sd_dir}/*.json"]
+    relabel_configs:
+      - source_labels: [__meta_dc]
+        target_label: dc
+      - source_labels: [__meta_filepath]
+        regex: ".*/(.*)[.]json"
+        target_label: sd_file
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: "node_(memory_MemTotal_bytes|load1)"
+        action: keep
+"""))
+    result = harness.wait_for(lambda: collector.query('node_memory_MemTotal_bytes{job="node"}'),
+                              what="MemTotal via file_sd")
+    assert result[0]["metric"] == {"__name__": "node_memory_MemTotal_bytes", "job": "node",
+                                   "instance": node.address, "dc": "fra", "team": "infra",
+                                   "sd_file": "nodes"}
+    assert float(result[0]["value"][1]) == node.scrape()["node_memory_MemTotal_bytes"]
+    # metric_relabel_configs kept only two node_* names.
+    names = {r["metric"]["__name__"] for r in collector.query('{job="node"}')}
+    assert {n for n in names if n.startswith("node_")} == {"node_memory_MemTotal_bytes",
+                                                           "node_load1"}
+
+    # A changed label is a new target: the old one's series go stale, the new ones appear.
+    write_targets([{"targets": [node.address], "labels": {"__meta_dc": "ams", "team": "infra"}}])
+    harness.wait_for(lambda: [r["metric"]["dc"] for r in
+                              collector.query('node_memory_MemTotal_bytes{job="node"}')] == ["ams"],
+                     what="only the relabeled target's MemTotal (the old one stale)")
+    assert [r["metric"]["dc"] for r in collector.query('up{job="node"}')] == ["ams"]
+
+    # An empty file removes the target: up and its series vanish (stale), not after 5 minutes.
+    write_targets([])
+    harness.wait_for(lambda: collector.query('{job="node"}') == [],
+                     what="every series of the removed target stale")

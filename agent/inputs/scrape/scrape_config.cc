@@ -31,6 +31,9 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
              "largest response body accepted, bytes; larger scrapes fail", 1024)
         .ObjectList("static_configs", &ScrapeConfig::static_configs, static_config,
                     "fixed lists of targets")
+        .ObjectList("file_sd_configs", &ScrapeConfig::file_sd_configs,
+                    discovery::FileSdConfigSchema(),
+                    "targets from JSON/YAML files, re-read when they change")
         .ObjectList("relabel_configs", &ScrapeConfig::relabel_configs,
                     relabel::RelabelConfigSchema(),
                     "rewrite or drop targets before scraping (Prometheus relabel_config)")

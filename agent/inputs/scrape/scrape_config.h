@@ -1,22 +1,21 @@
 #pragma once
 
 // One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
-// static_configs, relabel_configs and metric_relabel_configs; discovery comes later).
+// static_configs, file_sd_configs, relabel_configs and metric_relabel_configs).
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "agent/discovery/file_sd.h"
+#include "agent/discovery/target_group.h"
 #include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
 
 namespace strata::agent::scrape {
 
-struct StaticConfig {
-  std::vector<std::string> targets;                         // host:port
-  std::vector<std::pair<std::string, std::string>> labels;  // added to every series
-};
+using StaticConfig = discovery::TargetGroup;
 
 struct ScrapeConfig {
   std::string job_name;
@@ -28,6 +27,7 @@ struct ScrapeConfig {
   bool honor_timestamps = true;
   int64_t body_size_limit_bytes = 64LL << 20;
   std::vector<StaticConfig> static_configs;
+  std::vector<discovery::FileSdConfig> file_sd_configs;
   std::vector<relabel::RelabelConfig> relabel_configs;         // over each target's labels
   std::vector<relabel::RelabelConfig> metric_relabel_configs;  // over each scraped series
 };

@@ -3,6 +3,9 @@
 #include <httplib.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "common/base/log.h"
 #include "common/net/http_server.h"
 
@@ -20,6 +23,23 @@ common::SeriesSample Synthetic(const char* name, const ScrapeTarget& target, int
 }
 
 }  // namespace
+
+void AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
+                        std::vector<common::Labels>* previous) {
+  std::vector<common::Labels> current;
+  current.reserve(out.size());
+  for (const common::SeriesSample& s : out) current.push_back(s.labels);
+  std::sort(current.begin(), current.end());
+  current.erase(std::unique(current.begin(), current.end()), current.end());
+  size_t j = 0;
+  for (const common::Labels& p : *previous) {
+    while (j < current.size() && current[j] < p) ++j;
+    if (j == current.size() || current[j] != p) {
+      out.push_back(common::SeriesSample{p, common::Sample{ts, common::StaleNaN()}});
+    }
+  }
+  *previous = std::move(current);
+}
 
 size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
                            const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
@@ -60,7 +80,15 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
           "strata_agent_scrapes_failed_total",
           "Scrapes that failed (connection, status, timeout, size).", {{"job", config_.job_name}})),
       scrapes_total_(registry.GetCounter("strata_agent_scrapes_total", "Scrapes attempted.",
-                                         {{"job", config_.job_name}})) {}
+                                         {{"job", config_.job_name}})),
+      sd_read_errors_(registry.GetCounter(
+          "strata_agent_sd_file_read_errors_total",
+          "Target files (file_sd_configs) that could not be read or parsed; the previous "
+          "targets are kept.",
+          {{"job", config_.job_name}})),
+      targets_gauge_(registry.GetGauge("strata_agent_scrape_targets",
+                                       "Targets being scraped, after relabeling.",
+                                       {{"job", config_.job_name}})) {}
 
 ScrapeInput::~ScrapeInput() { Stop(); }
 
@@ -78,18 +106,117 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
     return absl::InvalidArgumentError(
         job + "metric_relabel_configs: " + std::string(metric_relabel.status().message()));
   }
+  target_relabel_ = *std::move(target_relabel);
   metric_relabel_ = *std::move(metric_relabel);
-  BuiltTargets built = BuildTargets(config_, *target_relabel, config_.static_configs);
-  // Static targets are config: one that cannot be scraped is a config error, as before.
+  BuiltTargets built = BuildTargets(config_, target_relabel_, config_.static_configs);
+  // Static targets are config: one that cannot be scraped is a config error.
   if (!built.errors.empty()) return absl::InvalidArgumentError(job + built.errors.front());
   if (built.dropped > 0) {
     Log(LogLevel::kInfo, "scrape", "targets dropped by relabel_configs",
         {{"job", config_.job_name}, {"dropped", built.dropped}, {"kept", built.targets.size()}});
   }
-  for (ScrapeTarget& t : built.targets) {
-    threads_.emplace_back([this, t = std::move(t), &sink] { RunTarget(t, sink); });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
   }
+  if (config_.file_sd_configs.empty()) {
+    Sync(std::move(built.targets), sink);
+    return absl::OkStatus();
+  }
+  for (const discovery::FileSdConfig& c : config_.file_sd_configs) {
+    discoverers_.push_back(std::make_unique<discovery::FileDiscoverer>(c, clock_, sd_read_errors_));
+  }
+  discovered_.assign(discoverers_.size(), {});
+  Discover(sink);  // the files' targets start with the static ones
+  manager_ = std::thread([this, &sink] {
+    pthread_setname_np(pthread_self(), ("sd/" + config_.job_name).substr(0, 15).c_str());
+    int64_t next = clock_.MonotonicMs();
+    for (;;) {
+      next += kDiscoveryPollMs;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        const int64_t wait = next - clock_.MonotonicMs();
+        if (wait > 0) cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stop_; });
+        if (stop_) return;
+      }
+      Discover(sink);
+    }
+  });
   return absl::OkStatus();
+}
+
+void ScrapeInput::Discover(SampleSink& sink) {
+  bool changed = false;
+  for (size_t i = 0; i < discoverers_.size(); ++i) {
+    std::optional<std::vector<StaticConfig>> groups = discoverers_[i]->Poll();
+    if (!groups) continue;
+    discovered_[i] = *std::move(groups);
+    changed = true;
+  }
+  if (!changed) return;
+  std::vector<StaticConfig> all = config_.static_configs;
+  for (const auto& groups : discovered_) all.insert(all.end(), groups.begin(), groups.end());
+  BuiltTargets built = BuildTargets(config_, target_relabel_, all);
+  std::string errors;
+  for (const std::string& e : built.errors) errors += (errors.empty() ? "" : "; ") + e;
+  if (errors != last_target_errors_ && !errors.empty()) {
+    Log(LogLevel::kWarn, "scrape", "discovered targets left out",
+        {{"job", config_.job_name}, {"count", built.errors.size()}, {"errors", errors}});
+  }
+  last_target_errors_ = errors;
+  Sync(std::move(built.targets), sink);
+}
+
+namespace {
+
+// A target's identity: where it is scraped and the labels its series get.
+std::string TargetKey(const ScrapeTarget& t) {
+  return t.scheme + "://" + t.address + t.metrics_path + " " + t.target_labels.ToString();
+}
+
+}  // namespace
+
+void ScrapeInput::Sync(std::vector<ScrapeTarget> targets, SampleSink& sink) {
+  std::map<std::string, ScrapeTarget> wanted;
+  for (ScrapeTarget& t : targets) wanted.emplace(TargetKey(t), std::move(t));
+  std::vector<std::unique_ptr<Loop>> gone;
+  for (auto it = loops_.begin(); it != loops_.end();) {
+    if (wanted.count(it->first) > 0) {
+      ++it;
+      continue;
+    }
+    gone.push_back(std::move(it->second));
+    it = loops_.erase(it);
+  }
+  if (!gone.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& loop : gone) {
+        loop->stop = true;
+        loop->removed = true;
+      }
+    }
+    cv_.notify_all();
+    for (auto& loop : gone) loop->thread.join();
+  }
+  size_t started = 0;
+  for (auto& [key, target] : wanted) {
+    if (loops_.count(key) > 0) continue;
+    auto loop = std::make_unique<Loop>();
+    loop->target = std::move(target);
+    Loop* raw = loop.get();
+    loop->thread = std::thread([this, raw, &sink] { RunTarget(raw, sink); });
+    loops_.emplace(key, std::move(loop));
+    ++started;
+  }
+  targets_gauge_.Set(static_cast<double>(loops_.size()));
+  if (!gone.empty() || (started > 0 && !discoverers_.empty())) {
+    Log(LogLevel::kInfo, "scrape", "targets changed",
+        {{"job", config_.job_name},
+         {"started", started},
+         {"stopped", gone.size()},
+         {"targets", loops_.size()}});
+  }
 }
 
 void ScrapeInput::Stop() {
@@ -98,36 +225,58 @@ void ScrapeInput::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  for (std::thread& t : threads_) {
-    if (t.joinable()) t.join();
+  if (manager_.joinable()) manager_.join();
+  for (auto& [key, loop] : loops_) {
+    if (loop->thread.joinable()) loop->thread.join();
   }
-  threads_.clear();
+  loops_.clear();
+  discoverers_.clear();
 }
 
-bool ScrapeInput::WaitUntilMs(int64_t monotonic_ms) {
+bool ScrapeInput::WaitUntilMs(const Loop& loop, int64_t monotonic_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   int64_t wait = monotonic_ms - clock_.MonotonicMs();
   if (wait > 0) {
-    cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stop_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stop_ || loop.stop; });
   }
-  return !stop_;
+  return !stop_ && !loop.stop;
 }
 
-void ScrapeInput::RunTarget(const ScrapeTarget& target, SampleSink& sink) {
+void ScrapeInput::RunTarget(Loop* loop, SampleSink& sink) {
   pthread_setname_np(pthread_self(), ("scrape/" + config_.job_name).substr(0, 15).c_str());
+  const ScrapeTarget& target = loop->target;
   // Spread targets over the interval by a stable hash of the address.
   const int64_t interval = config_.scrape_interval_ms;
   int64_t offset = static_cast<int64_t>(XXH64(target.address.data(), target.address.size(), 0) %
                                         static_cast<uint64_t>(interval));
   int64_t next = clock_.MonotonicMs() + std::min<int64_t>(offset, 1000);
   TargetState state;
-  while (WaitUntilMs(next)) {
+  while (WaitUntilMs(*loop, next)) {
     sink.Push(ScrapeOnce(target, &state));
     next += interval;
     // After a long stall (suspend, overload) skip missed ticks instead of bursting.
     int64_t now = clock_.MonotonicMs();
     if (next < now) next = now + interval - ((now - next) % interval);
   }
+  bool removed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    removed = loop->removed;
+  }
+  if (removed) sink.Push(StaleMarkers(target, state, clock_.NowMs()));
+}
+
+common::SampleBatch ScrapeInput::StaleMarkers(const ScrapeTarget& target, const TargetState& state,
+                                              int64_t ts) const {
+  common::SampleBatch out;
+  for (const common::Labels& l : state.series) {
+    out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
+  }
+  for (const char* name : {"up", "scrape_duration_seconds", "scrape_samples_scraped",
+                           "scrape_samples_post_metric_relabeling"}) {
+    out.push_back(Synthetic(name, target, ts, common::StaleNaN()));
+  }
+  return out;
 }
 
 common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetState* state) {
@@ -175,6 +324,11 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
     Log(state->up ? LogLevel::kWarn : LogLevel::kDebug, "scrape", "scrape failed",
         {{"job", config_.job_name}, {"target", target.address}, {"error", failure}});
     state->up = false;
+    // The target's series are gone with it (up stays, at 0).
+    for (const common::Labels& l : state->series) {
+      out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
+    }
+    state->series.clear();
     out.push_back(Synthetic("up", target, ts, 0));
     out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
     out.push_back(Synthetic("scrape_samples_scraped", target, ts, 0));
@@ -199,6 +353,7 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
   }
   state->parse_errors = parsed.error_count;
   const size_t kept = AppendTargetSamples(parsed, target, config_, metric_relabel_, ts, &out);
+  AppendStaleMarkers(out, ts, &state->series);
   out.push_back(Synthetic("up", target, ts, 1));
   out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
   out.push_back(

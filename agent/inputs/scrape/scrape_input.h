@@ -8,15 +8,21 @@
 // strata_agent_scrape_parse_errors_total{job}; the rest is kept), add job/instance and static
 // labels, apply metric_relabel_configs, then push the samples plus the synthetic series up,
 // scrape_duration_seconds, scrape_samples_scraped and scrape_samples_post_metric_relabeling to
-// the sink. A failed scrape pushes up=0. Targets come from static_configs through
-// relabel_configs (target_builder.h); targets that relabeling drops are not scraped.
+// the sink, with staleness markers for series the previous scrape had and this one lacks. A
+// failed scrape pushes up=0 and marks the target's series stale. Targets come from
+// static_configs and file_sd_configs through relabel_configs (target_builder.h); with file
+// discovery a manager thread ("sd/<job>") polls the files every kDiscoveryPollMs and starts and
+// stops target loops as targets come and go (a stopped one marks all its series stale).
 
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "agent/discovery/file_sd.h"
 #include "agent/input.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/scrape/target_builder.h"
@@ -35,6 +41,12 @@ size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target
                            const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
                            int64_t scrape_ts_ms, common::SampleBatch* out);
 
+// Appends a staleness marker at `ts` for every series in `previous` (sorted) that `out` (one
+// scrape's series) does not have, then makes `previous` the sorted series of `out`. Exposed for
+// tests.
+void AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
+                        std::vector<common::Labels>* previous);
+
 class ScrapeInput final : public Input {
  public:
   ScrapeInput(ScrapeConfig config, const common::Clock& clock, common::Registry& registry);
@@ -44,28 +56,56 @@ class ScrapeInput final : public Input {
   absl::Status Start(SampleSink& sink) override;
   void Stop() override;
 
+  // How often file_sd_configs are checked for changes.
+  static constexpr int64_t kDiscoveryPollMs = 1000;
+
  private:
-  void RunTarget(const ScrapeTarget& target, SampleSink& sink);
-  // What the previous scrape of a target saw, so that logs report changes (target went down,
-  // came back, started serving bad lines) instead of repeating every interval.
+  // What the previous scrape of a target saw: for logs that report changes (target went down,
+  // came back, started serving bad lines) instead of repeating every interval, and the series
+  // it returned, which get staleness markers once they are gone.
   struct TargetState {
     bool up = true;
     uint64_t parse_errors = 0;
+    std::vector<common::Labels> series;  // sorted; the scraped series, not the synthetic ones
   };
-  // Performs one scrape; returns the samples to push (including synthetic series).
+  // One target's scrape loop. `stop` is guarded by mu_.
+  struct Loop {
+    ScrapeTarget target;
+    std::thread thread;
+    bool stop = false;
+    bool removed = false;  // by discovery: mark its series stale on the way out
+  };
+  void RunTarget(Loop* loop, SampleSink& sink);
+  // Performs one scrape; returns the samples to push (including synthetic series and staleness
+  // markers for series the previous scrape had and this one does not).
   common::SampleBatch ScrapeOnce(const ScrapeTarget& target, TargetState* state);
-  bool WaitUntilMs(int64_t monotonic_ms);  // false when stopping
+  // Staleness markers at `ts` for every series of the target's last scrape and its synthetic
+  // series: the target is gone.
+  common::SampleBatch StaleMarkers(const ScrapeTarget& target, const TargetState& state,
+                                   int64_t ts) const;
+  bool WaitUntilMs(const Loop& loop, int64_t monotonic_ms);  // false when stopping
+  // Polls the discoverers and rebuilds the target set when any changed (manager thread).
+  void Discover(SampleSink& sink);
+  // Starts loops for new targets and stops (with staleness markers) those no longer present.
+  void Sync(std::vector<ScrapeTarget> targets, SampleSink& sink);
 
   ScrapeConfig config_;
+  relabel::Relabeler target_relabel_;  // built in Start()
   relabel::Relabeler metric_relabel_;  // built in Start()
   const common::Clock& clock_;
   common::Counter& parse_errors_;
   common::Counter& scrapes_failed_;
   common::Counter& scrapes_total_;
+  common::Counter& sd_read_errors_;
+  common::Gauge& targets_gauge_;
+  std::vector<std::unique_ptr<discovery::FileDiscoverer>> discoverers_;
+  std::vector<std::vector<StaticConfig>> discovered_;   // each discoverer's last groups
+  std::string last_target_errors_;                      // logged once per change
+  std::map<std::string, std::unique_ptr<Loop>> loops_;  // by target identity; Start/manager/Stop
+  std::thread manager_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace strata::agent::scrape
