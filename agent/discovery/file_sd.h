@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/discovery/discoverer.h"
 #include "agent/discovery/target_group.h"
 #include "common/base/clock.h"
 #include "common/config/schema.h"
@@ -32,13 +33,13 @@ struct FileSdConfig {
 
 const common::Schema<FileSdConfig>& FileSdConfigSchema();
 
-class FileDiscoverer {
+class FileDiscoverer final : public Discoverer {
  public:
   FileDiscoverer(FileSdConfig config, const common::Clock& clock, common::Counter& read_errors);
 
   // The groups of every file when anything changed since the last call (the first call always
   // returns them), else nullopt.
-  std::optional<std::vector<TargetGroup>> Poll();
+  std::optional<std::vector<TargetGroup>> Poll() override;
 
  private:
   struct FileState {

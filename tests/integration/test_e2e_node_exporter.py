@@ -134,3 +134,55 @@ scrape_configs:
     write_targets([])
     harness.wait_for(lambda: collector.query('{job="node"}') == [],
                      what="every series of the removed target stale")
+
+
+def test_http_sd_targets(tmp_path, certs, stack):
+    """node_exporter found through http_sd_configs (a test endpoint speaking Prometheus' HTTP SD
+    contract); when the endpoint stops listing it, its series go stale."""
+    import http.server
+    import threading
+
+    node = stack.add(harness.NodeExporter(tmp_path))
+    answer = {"groups": [{"targets": [node.address], "labels": {"__meta_zone": "z1"}}]}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = harness.json.dumps(answer["groups"]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/targets"
+        collector = stack.add(harness.Collector(tmp_path, certs))
+        stack.add(harness.Agent(tmp_path, "agent-http-sd", collector.grpc, certs, f"""
+scrape_configs:
+  - job_name: node
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    http_sd_configs:
+      - url: "{url}"
+        refresh_interval: 1s
+    relabel_configs:
+      - source_labels: [__meta_zone]
+        target_label: zone
+      - source_labels: [__meta_url]
+        regex: ".*/(.*)"
+        target_label: sd
+"""))
+        result = harness.wait_for(lambda: collector.query('up{job="node"}'), what="up via HTTP SD")
+        assert result[0]["metric"] == {"__name__": "up", "job": "node", "instance": node.address,
+                                       "zone": "z1", "sd": "targets"}
+        assert float(result[0]["value"][1]) == 1.0
+        answer["groups"] = []
+        harness.wait_for(lambda: collector.query('{job="node"}') == [],
+                         what="the target's series stale once HTTP SD drops it")
+    finally:
+        server.shutdown()

@@ -34,6 +34,9 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
         .ObjectList("file_sd_configs", &ScrapeConfig::file_sd_configs,
                     discovery::FileSdConfigSchema(),
                     "targets from JSON/YAML files, re-read when they change")
+        .ObjectList("http_sd_configs", &ScrapeConfig::http_sd_configs,
+                    discovery::HttpSdConfigSchema(),
+                    "targets from an HTTP endpoint (Prometheus HTTP SD), fetched periodically")
         .ObjectList("relabel_configs", &ScrapeConfig::relabel_configs,
                     relabel::RelabelConfigSchema(),
                     "rewrite or drop targets before scraping (Prometheus relabel_config)")

@@ -1,7 +1,8 @@
 #pragma once
 
 // One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
-// static_configs, file_sd_configs, relabel_configs and metric_relabel_configs).
+// static_configs, file_sd_configs, http_sd_configs, relabel_configs and
+// metric_relabel_configs).
 
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "agent/discovery/file_sd.h"
+#include "agent/discovery/http_sd.h"
 #include "agent/discovery/target_group.h"
 #include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
@@ -28,6 +30,7 @@ struct ScrapeConfig {
   int64_t body_size_limit_bytes = 64LL << 20;
   std::vector<StaticConfig> static_configs;
   std::vector<discovery::FileSdConfig> file_sd_configs;
+  std::vector<discovery::HttpSdConfig> http_sd_configs;
   std::vector<relabel::RelabelConfig> relabel_configs;         // over each target's labels
   std::vector<relabel::RelabelConfig> metric_relabel_configs;  // over each scraped series
 };

@@ -86,6 +86,10 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
           "Target files (file_sd_configs) that could not be read or parsed; the previous "
           "targets are kept.",
           {{"job", config_.job_name}})),
+      sd_http_errors_(registry.GetCounter(
+          "strata_agent_sd_http_failures_total",
+          "HTTP SD fetches (http_sd_configs) that failed; the previous targets are kept.",
+          {{"job", config_.job_name}})),
       targets_gauge_(registry.GetGauge("strata_agent_scrape_targets",
                                        "Targets being scraped, after relabeling.",
                                        {{"job", config_.job_name}})) {}
@@ -119,12 +123,15 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
   }
-  if (config_.file_sd_configs.empty()) {
+  if (config_.file_sd_configs.empty() && config_.http_sd_configs.empty()) {
     Sync(std::move(built.targets), sink);
     return absl::OkStatus();
   }
   for (const discovery::FileSdConfig& c : config_.file_sd_configs) {
     discoverers_.push_back(std::make_unique<discovery::FileDiscoverer>(c, clock_, sd_read_errors_));
+  }
+  for (const discovery::HttpSdConfig& c : config_.http_sd_configs) {
+    discoverers_.push_back(std::make_unique<discovery::HttpDiscoverer>(c, clock_, sd_http_errors_));
   }
   discovered_.assign(discoverers_.size(), {});
   Discover(sink);  // the files' targets start with the static ones

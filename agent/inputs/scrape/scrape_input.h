@@ -10,9 +10,10 @@
 // scrape_duration_seconds, scrape_samples_scraped and scrape_samples_post_metric_relabeling to
 // the sink, with staleness markers for series the previous scrape had and this one lacks. A
 // failed scrape pushes up=0 and marks the target's series stale. Targets come from
-// static_configs and file_sd_configs through relabel_configs (target_builder.h); with file
-// discovery a manager thread ("sd/<job>") polls the files every kDiscoveryPollMs and starts and
-// stops target loops as targets come and go (a stopped one marks all its series stale).
+// static_configs, file_sd_configs and http_sd_configs through relabel_configs
+// (target_builder.h); with discovery a manager thread ("sd/<job>") polls the discoverers every
+// kDiscoveryPollMs and starts and stops target loops as targets come and go (a stopped one
+// marks all its series stale).
 
 #include <condition_variable>
 #include <map>
@@ -22,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/discovery/file_sd.h"
+#include "agent/discovery/discoverer.h"
 #include "agent/input.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/scrape/target_builder.h"
@@ -97,8 +98,9 @@ class ScrapeInput final : public Input {
   common::Counter& scrapes_failed_;
   common::Counter& scrapes_total_;
   common::Counter& sd_read_errors_;
+  common::Counter& sd_http_errors_;
   common::Gauge& targets_gauge_;
-  std::vector<std::unique_ptr<discovery::FileDiscoverer>> discoverers_;
+  std::vector<std::unique_ptr<discovery::Discoverer>> discoverers_;
   std::vector<std::vector<StaticConfig>> discovered_;   // each discoverer's last groups
   std::string last_target_errors_;                      // logged once per change
   std::map<std::string, std::unique_ptr<Loop>> loops_;  // by target identity; Start/manager/Stop

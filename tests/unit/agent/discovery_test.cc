@@ -1,12 +1,17 @@
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <tuple>
 
 #include "agent/discovery/file_sd.h"
+#include "agent/discovery/http_sd.h"
 #include "agent/discovery/target_group.h"
 #include "agent/inputs/scrape/scrape_input.h"
 
@@ -133,6 +138,125 @@ TEST_F(FileDiscovererTest, ConfigRefusesGlobbedDirectoriesAndOtherExtensions) {
   const YAML::Node good = YAML::Load("files: [\"/etc/t/*.json\"]\nrefresh_interval: 1m\n");
   ASSERT_TRUE(FileSdConfigSchema().Decode(good, "f", "file_sd_configs[0]", &c).ok());
   EXPECT_EQ(c.refresh_interval_ms, 60000);
+}
+
+TEST(SplitHttpUrlTest, TakesHostPortAndPath) {
+  std::string host, path;
+  int port = 0;
+  ASSERT_TRUE(SplitHttpUrl("http://sd.local:8080/targets?env=prod", &host, &port, &path));
+  EXPECT_EQ(host, "sd.local");
+  EXPECT_EQ(port, 8080);
+  EXPECT_EQ(path, "/targets?env=prod");
+  ASSERT_TRUE(SplitHttpUrl("http://sd.local", &host, &port, &path));
+  EXPECT_EQ(port, 80);
+  EXPECT_EQ(path, "/");
+  ASSERT_TRUE(SplitHttpUrl("http://[::1]:9/x", &host, &port, &path));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 9);
+  EXPECT_FALSE(SplitHttpUrl("https://sd.local/", &host, &port, &path));
+  EXPECT_FALSE(SplitHttpUrl("http://sd.local:0/", &host, &port, &path));
+  EXPECT_FALSE(SplitHttpUrl("http://sd.local:x/", &host, &port, &path));
+  EXPECT_FALSE(SplitHttpUrl("http:///x", &host, &port, &path));
+  EXPECT_FALSE(SplitHttpUrl("http://user@sd.local/", &host, &port, &path));
+}
+
+// A local HTTP SD endpoint whose answer the test sets.
+class HttpSdServer {
+ public:
+  HttpSdServer() {
+    server_.Get("/sd", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      refresh_header_ = req.get_header_value("X-Prometheus-Refresh-Interval-Seconds");
+      res.status = status_;
+      res.set_content(body_, type_);
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~HttpSdServer() {
+    server_.stop();
+    thread_.join();
+  }
+  void Answer(int status, std::string body, std::string type = "application/json") {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = status;
+    body_ = std::move(body);
+    type_ = std::move(type);
+  }
+  std::string RefreshHeader() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refresh_header_;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/sd"; }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  int status_ = 200;
+  std::string body_ = "[]";
+  std::string type_ = "application/json";
+  std::string refresh_header_;
+};
+
+TEST(HttpDiscovererTest, FetchesEveryRefreshIntervalAndKeepsTheLastGoodGroups) {
+  HttpSdServer server;
+  server.Answer(200, R"([{"targets": ["a:1"], "labels": {"env": "prod"}}])");
+  FakeClock clock;
+  common::Registry registry;
+  common::Counter& errors = registry.GetCounter("errors", "", {});
+  HttpSdConfig config;
+  config.url = server.url();
+  config.refresh_interval_ms = 30000;
+  HttpDiscoverer d(config, clock, errors);
+  auto first = d.Poll();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].labels.back(),
+            (std::pair<std::string, std::string>{"__meta_url", server.url()}));
+  EXPECT_EQ(server.RefreshHeader(), "30");
+  // Not due yet; then due, but unchanged.
+  server.Answer(200, R"([{"targets": ["b:2"]}])");
+  EXPECT_FALSE(d.Poll().has_value());
+  clock.now_ms += 30000;
+  auto changed = d.Poll();
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ((*changed)[0].targets[0], "b:2");
+  clock.now_ms += 30000;
+  EXPECT_FALSE(d.Poll().has_value());
+  // Failures keep the groups and are counted.
+  for (auto [status, body, type] :
+       {std::tuple<int, std::string, std::string>{500, "[]", "application/json"},
+        {200, "[]", "text/plain"},
+        {200, "[{\"targets\": 1}]", "application/json"}}) {
+    server.Answer(status, body, type);
+    clock.now_ms += 30000;
+    EXPECT_FALSE(d.Poll().has_value()) << status << " " << type << " " << body;
+  }
+  EXPECT_EQ(errors.Value(), 3);
+  // Back to good, and an empty list is a real answer: no targets.
+  server.Answer(200, "[]");
+  clock.now_ms += 30000;
+  auto emptied = d.Poll();
+  ASSERT_TRUE(emptied.has_value());
+  EXPECT_TRUE(emptied->empty());
+}
+
+TEST(HttpDiscovererTest, AnUnreachableEndpointStartsWithNoTargets) {
+  FakeClock clock;
+  common::Registry registry;
+  common::Counter& errors = registry.GetCounter("errors", "", {});
+  HttpSdConfig config;
+  config.url = "http://127.0.0.1:1/sd";  // nothing listens on port 1
+  config.refresh_interval_ms = 1000;
+  HttpDiscoverer d(config, clock, errors);
+  auto first = d.Poll();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->empty());
+  clock.now_ms += 1000;
+  EXPECT_FALSE(d.Poll().has_value());
+  EXPECT_EQ(errors.Value(), 2);
 }
 
 // A series that a scrape no longer returns gets one staleness marker, once.

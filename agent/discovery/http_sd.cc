@@ -1,0 +1,135 @@
+#include "agent/discovery/http_sd.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/base/log.h"
+
+namespace strata::agent::discovery {
+
+bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.compare(0, kScheme.size(), kScheme) != 0) return false;
+  const std::string rest = url.substr(kScheme.size());
+  const size_t slash = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, slash);
+  *path = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (!path->empty() && (*path)[0] == '?') *path = "/" + *path;
+  if (authority.empty() || authority.find('@') != std::string::npos) return false;
+  *port = 80;
+  // [v6]:port, host:port or host.
+  size_t colon = std::string::npos;
+  if (authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string::npos) return false;
+    *host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return false;
+      colon = close + 1;
+    }
+  } else {
+    colon = authority.rfind(':');
+    *host = authority.substr(0, colon);
+  }
+  if (colon != std::string::npos) {
+    const char* begin = authority.data() + colon + 1;
+    const char* end = authority.data() + authority.size();
+    auto [ptr, ec] = std::from_chars(begin, end, *port);
+    if (ec != std::errc() || ptr != end || *port <= 0 || *port > 65535) return false;
+  }
+  return !host->empty();
+}
+
+const common::Schema<HttpSdConfig>& HttpSdConfigSchema() {
+  static const common::Schema<HttpSdConfig> schema = [] {
+    common::Schema<HttpSdConfig> s;
+    s.String("url", &HttpSdConfig::url, "http:// endpoint returning a JSON list of target groups")
+        .DurationMs("refresh_interval", &HttpSdConfig::refresh_interval_ms,
+                    "how often the endpoint is fetched", 1000)
+        .Check([](const HttpSdConfig& c) -> std::string {
+          std::string host, path;
+          int port = 0;
+          if (!SplitHttpUrl(c.url, &host, &port, &path)) {
+            return "url \"" + c.url + "\" is not an http:// URL (https comes later)";
+          }
+          return "";
+        });
+    return s;
+  }();
+  return schema;
+}
+
+HttpDiscoverer::HttpDiscoverer(HttpSdConfig config, const common::Clock& clock,
+                               common::Counter& errors)
+    : config_(std::move(config)), clock_(clock), errors_(errors) {
+  SplitHttpUrl(config_.url, &host_, &port_, &path_);  // validated by the schema
+}
+
+absl::StatusOr<std::vector<TargetGroup>> HttpDiscoverer::Fetch() const {
+  httplib::Client client(host_, port_);
+  const int64_t timeout = std::min<int64_t>(config_.refresh_interval_ms, 10000);
+  client.set_connection_timeout(timeout / 1000, (timeout % 1000) * 1000);
+  client.set_read_timeout(timeout / 1000, (timeout % 1000) * 1000);
+  const httplib::Headers headers = {{"Accept", "application/json"},
+                                    {"User-Agent", "strata-agent"},
+                                    {"X-Prometheus-Refresh-Interval-Seconds",
+                                     std::to_string(config_.refresh_interval_ms / 1000)}};
+  std::string body;
+  bool too_large = false;
+  auto res = client.Get(path_, headers, [&](const char* data, size_t len) {
+    if (body.size() + len > kMaxBodyBytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, len);
+    return true;
+  });
+  if (too_large) {
+    return absl::ResourceExhaustedError("response exceeds " + std::to_string(kMaxBodyBytes) +
+                                        " bytes");
+  }
+  if (!res) return absl::UnavailableError(httplib::to_string(res.error()));
+  if (res->status != 200) {
+    return absl::UnavailableError("server returned HTTP status " + std::to_string(res->status));
+  }
+  const std::string type = res->get_header_value("Content-Type");
+  if (type.compare(0, 16, "application/json") != 0) {
+    return absl::InvalidArgumentError("unsupported content type \"" + type + "\"");
+  }
+  return ParseTargetGroups(body, "__meta_url", config_.url);
+}
+
+std::optional<std::vector<TargetGroup>> HttpDiscoverer::Poll() {
+  const int64_t now = clock_.MonotonicMs();
+  if (last_fetch_ms_ && now - *last_fetch_ms_ < config_.refresh_interval_ms) return std::nullopt;
+  last_fetch_ms_ = now;
+  absl::StatusOr<std::vector<TargetGroup>> fetched = Fetch();
+  if (!fetched.ok()) {
+    errors_.Inc();
+    const std::string error(fetched.status().message());
+    if (error != last_error_) {
+      common::Log(common::LogLevel::kWarn, "discovery",
+                  "HTTP SD endpoint not read; keeping its previous targets",
+                  {{"url", config_.url}, {"error", error}});
+    }
+    last_error_ = error;
+    // Nothing known yet: report the empty set once, so the job starts with its other targets.
+    if (!groups_) {
+      groups_.emplace();
+      return groups_;
+    }
+    return std::nullopt;
+  }
+  if (!last_error_.empty()) {
+    common::Log(common::LogLevel::kInfo, "discovery", "HTTP SD endpoint read again",
+                {{"url", config_.url}});
+  }
+  last_error_.clear();
+  if (groups_ && *groups_ == *fetched) return std::nullopt;
+  groups_ = *std::move(fetched);
+  return groups_;
+}
+
+}  // namespace strata::agent::discovery
