@@ -54,7 +54,9 @@ std::string ValidateRelabelConfig(const RelabelConfig& c) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   {
-    const RE2 re("^(?:" + c.regex + ")$");
+    RE2::Options options;
+    options.set_log_errors(false);  // the error is returned, not logged by RE2
+    const RE2 re("^(?:" + c.regex + ")$", options);
     if (!re.ok()) return "invalid regex \"" + c.regex + "\": " + re.error();
   }
   if (a == Action::kHashMod && c.modulus == 0) {

@@ -29,6 +29,14 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
               "use timestamps from the exposition when present")
         .Int("body_size_limit", &ScrapeConfig::body_size_limit_bytes,
              "largest response body accepted, bytes; larger scrapes fail", 1024)
+        .Int("sample_limit", &ScrapeConfig::sample_limit,
+             "more series than this (after metric relabeling) fails the scrape; 0: no limit", 0)
+        .Int("label_limit", &ScrapeConfig::label_limit,
+             "a series with more labels than this fails the scrape; 0: no limit", 0)
+        .Int("label_name_length_limit", &ScrapeConfig::label_name_length_limit,
+             "a longer label name fails the scrape; 0: no limit", 0)
+        .Int("label_value_length_limit", &ScrapeConfig::label_value_length_limit,
+             "a longer label value fails the scrape; 0: no limit", 0)
         .ObjectList("static_configs", &ScrapeConfig::static_configs, static_config,
                     "fixed lists of targets")
         .ObjectList("file_sd_configs", &ScrapeConfig::file_sd_configs,

@@ -12,6 +12,7 @@
 #include "agent/discovery/file_sd.h"
 #include "agent/discovery/http_sd.h"
 #include "agent/discovery/target_group.h"
+#include "agent/inputs/scrape/scrape_limits.h"
 #include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
 
@@ -33,6 +34,14 @@ struct ScrapeConfig {
   std::vector<discovery::HttpSdConfig> http_sd_configs;
   std::vector<relabel::RelabelConfig> relabel_configs;         // over each target's labels
   std::vector<relabel::RelabelConfig> metric_relabel_configs;  // over each scraped series
+  int64_t sample_limit = 0;                                    // ScrapeLimits; 0: no limit
+  int64_t label_limit = 0;
+  int64_t label_name_length_limit = 0;
+  int64_t label_value_length_limit = 0;
+
+  ScrapeLimits Limits() const {
+    return {sample_limit, label_limit, label_name_length_limit, label_value_length_limit};
+  }
 };
 
 const common::Schema<ScrapeConfig>& ScrapeConfigSchema();

@@ -24,21 +24,30 @@ common::SeriesSample Synthetic(const char* name, const ScrapeTarget& target, int
 
 }  // namespace
 
-void AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
-                        std::vector<common::Labels>* previous) {
+size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
+                          std::vector<common::Labels>* previous) {
   std::vector<common::Labels> current;
   current.reserve(out.size());
   for (const common::SeriesSample& s : out) current.push_back(s.labels);
   std::sort(current.begin(), current.end());
   current.erase(std::unique(current.begin(), current.end()), current.end());
-  size_t j = 0;
-  for (const common::Labels& p : *previous) {
-    while (j < current.size() && current[j] < p) ++j;
-    if (j == current.size() || current[j] != p) {
-      out.push_back(common::SeriesSample{p, common::Sample{ts, common::StaleNaN()}});
+  // One merge over both sorted lists: gone (only in previous) and added (only in current).
+  size_t added = 0;
+  size_t i = 0, j = 0;
+  while (i < previous->size() || j < current.size()) {
+    if (j == current.size() || (i < previous->size() && (*previous)[i] < current[j])) {
+      out.push_back(common::SeriesSample{(*previous)[i], common::Sample{ts, common::StaleNaN()}});
+      ++i;
+    } else if (i == previous->size() || current[j] < (*previous)[i]) {
+      ++added;
+      ++j;
+    } else {
+      ++i;
+      ++j;
     }
   }
   *previous = std::move(current);
+  return added;
 }
 
 size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
@@ -89,6 +98,10 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
       sd_http_errors_(registry.GetCounter(
           "strata_agent_sd_http_failures_total",
           "HTTP SD fetches (http_sd_configs) that failed; the previous targets are kept.",
+          {{"job", config_.job_name}})),
+      limits_exceeded_(registry.GetCounter(
+          "strata_agent_scrapes_exceeded_limit_total",
+          "Scrapes failed by sample_limit, label_limit or a label length limit.",
           {{"job", config_.job_name}})),
       targets_gauge_(registry.GetGauge("strata_agent_scrape_targets",
                                        "Targets being scraped, after relabeling.",
@@ -280,7 +293,7 @@ common::SampleBatch ScrapeInput::StaleMarkers(const ScrapeTarget& target, const 
     out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
   }
   for (const char* name : {"up", "scrape_duration_seconds", "scrape_samples_scraped",
-                           "scrape_samples_post_metric_relabeling"}) {
+                           "scrape_samples_post_metric_relabeling", "scrape_series_added"}) {
     out.push_back(Synthetic(name, target, ts, common::StaleNaN()));
   }
   return out;
@@ -326,27 +339,25 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
     }
   }
   common::SampleBatch out;
-  if (!failure.empty()) {
+  // A failed scrape keeps nothing it read: up 0, and the target's series are marked stale.
+  auto fail = [&](const std::string& reason, size_t scraped) {
     scrapes_failed_.Inc();
     Log(state->up ? LogLevel::kWarn : LogLevel::kDebug, "scrape", "scrape failed",
-        {{"job", config_.job_name}, {"target", target.address}, {"error", failure}});
+        {{"job", config_.job_name}, {"target", target.address}, {"error", reason}});
     state->up = false;
-    // The target's series are gone with it (up stays, at 0).
+    out.clear();
     for (const common::Labels& l : state->series) {
       out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
     }
     state->series.clear();
     out.push_back(Synthetic("up", target, ts, 0));
     out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
-    out.push_back(Synthetic("scrape_samples_scraped", target, ts, 0));
+    out.push_back(Synthetic("scrape_samples_scraped", target, ts, static_cast<double>(scraped)));
     out.push_back(Synthetic("scrape_samples_post_metric_relabeling", target, ts, 0));
-    return out;
-  }
-  if (!state->up) {
-    Log(LogLevel::kInfo, "scrape", "target is up again",
-        {{"job", config_.job_name}, {"target", target.address}});
-    state->up = true;
-  }
+    out.push_back(Synthetic("scrape_series_added", target, ts, 0));
+    return std::move(out);
+  };
+  if (!failure.empty()) return fail(failure, 0);
   ParseResult parsed = ParseTextExposition(body);
   parse_errors_.Inc(static_cast<double>(parsed.error_count));
   if (parsed.error_count > 0 && parsed.error_count != state->parse_errors) {
@@ -360,13 +371,23 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
   }
   state->parse_errors = parsed.error_count;
   const size_t kept = AppendTargetSamples(parsed, target, config_, metric_relabel_, ts, &out);
-  AppendStaleMarkers(out, ts, &state->series);
+  if (std::string limit = CheckScrapeLimits(config_.Limits(), out); !limit.empty()) {
+    limits_exceeded_.Inc();
+    return fail(limit, parsed.samples.size());
+  }
+  if (!state->up) {
+    Log(LogLevel::kInfo, "scrape", "target is up again",
+        {{"job", config_.job_name}, {"target", target.address}});
+    state->up = true;
+  }
+  const size_t added = AppendStaleMarkers(out, ts, &state->series);
   out.push_back(Synthetic("up", target, ts, 1));
   out.push_back(Synthetic("scrape_duration_seconds", target, ts, duration_s));
   out.push_back(
       Synthetic("scrape_samples_scraped", target, ts, static_cast<double>(parsed.samples.size())));
   out.push_back(
       Synthetic("scrape_samples_post_metric_relabeling", target, ts, static_cast<double>(kept)));
+  out.push_back(Synthetic("scrape_series_added", target, ts, static_cast<double>(added)));
   return out;
 }
 

@@ -7,10 +7,10 @@
 // GET with the job's timeout and body-size cap, parse (malformed lines are skipped and counted in
 // strata_agent_scrape_parse_errors_total{job}; the rest is kept), add job/instance and static
 // labels, apply metric_relabel_configs, then push the samples plus the synthetic series up,
-// scrape_duration_seconds, scrape_samples_scraped and scrape_samples_post_metric_relabeling to
-// the sink, with staleness markers for series the previous scrape had and this one lacks. A
-// failed scrape pushes up=0 and marks the target's series stale. Targets come from
-// static_configs, file_sd_configs and http_sd_configs through relabel_configs
+// scrape_duration_seconds, scrape_samples_scraped, scrape_samples_post_metric_relabeling and
+// scrape_series_added to the sink, with staleness markers for series the previous scrape had and
+// this one lacks. A failed scrape pushes up=0 and marks the target's series stale. Targets come
+// from static_configs, file_sd_configs and http_sd_configs through relabel_configs
 // (target_builder.h); with discovery a manager thread ("sd/<job>") polls the discoverers every
 // kDiscoveryPollMs and starts and stops target loops as targets come and go (a stopped one
 // marks all its series stale).
@@ -43,10 +43,10 @@ size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target
                            int64_t scrape_ts_ms, common::SampleBatch* out);
 
 // Appends a staleness marker at `ts` for every series in `previous` (sorted) that `out` (one
-// scrape's series) does not have, then makes `previous` the sorted series of `out`. Exposed for
-// tests.
-void AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
-                        std::vector<common::Labels>* previous);
+// scrape's series) does not have, then makes `previous` the sorted series of `out`. Returns how
+// many series of `out` were not in `previous` (scrape_series_added). Exposed for tests.
+size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
+                          std::vector<common::Labels>* previous);
 
 class ScrapeInput final : public Input {
  public:
@@ -99,6 +99,7 @@ class ScrapeInput final : public Input {
   common::Counter& scrapes_total_;
   common::Counter& sd_read_errors_;
   common::Counter& sd_http_errors_;
+  common::Counter& limits_exceeded_;
   common::Gauge& targets_gauge_;
   std::vector<std::unique_ptr<discovery::Discoverer>> discoverers_;
   std::vector<std::vector<StaticConfig>> discovered_;   // each discoverer's last groups

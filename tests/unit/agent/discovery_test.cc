@@ -265,17 +265,19 @@ TEST(StalenessTest, VanishedSeriesGetOneMarker) {
   std::vector<Labels> previous;
   common::SampleBatch first = {{Labels{{"__name__", "a"}}, {1, 1}},
                                {Labels{{"__name__", "b"}}, {1, 2}}};
-  scrape::AppendStaleMarkers(first, 1, &previous);
+  EXPECT_EQ(scrape::AppendStaleMarkers(first, 1, &previous), 2u);  // both new
   EXPECT_EQ(first.size(), 2u);
-  common::SampleBatch second = {{Labels{{"__name__", "b"}}, {2, 3}}};
-  scrape::AppendStaleMarkers(second, 2, &previous);
-  ASSERT_EQ(second.size(), 2u);
-  EXPECT_EQ(second[1].labels, (Labels{{"__name__", "a"}}));
-  EXPECT_TRUE(common::IsStaleNaN(second[1].sample.value));
-  EXPECT_EQ(second[1].sample.timestamp_ms, 2);
+  common::SampleBatch second = {{Labels{{"__name__", "b"}}, {2, 3}},
+                                {Labels{{"__name__", "c"}}, {2, 5}}};
+  EXPECT_EQ(scrape::AppendStaleMarkers(second, 2, &previous), 1u);  // c
+  ASSERT_EQ(second.size(), 3u);
+  EXPECT_EQ(second[2].labels, (Labels{{"__name__", "a"}}));
+  EXPECT_TRUE(common::IsStaleNaN(second[2].sample.value));
+  EXPECT_EQ(second[2].sample.timestamp_ms, 2);
   common::SampleBatch third = {{Labels{{"__name__", "b"}}, {3, 4}}};
-  scrape::AppendStaleMarkers(third, 3, &previous);
-  EXPECT_EQ(third.size(), 1u);  // "a" was marked already
+  EXPECT_EQ(scrape::AppendStaleMarkers(third, 3, &previous), 0u);
+  ASSERT_EQ(third.size(), 2u);  // "a" was marked already; "c" is gone now
+  EXPECT_EQ(third[1].labels, (Labels{{"__name__", "c"}}));
 }
 
 }  // namespace

@@ -96,6 +96,45 @@ TEST_F(ScrapeInputTest, FailedScrapeReportsUpZero) {
   EXPECT_EQ(registry_.ValueOf("strata_agent_scrapes_failed_total", {{"job", "test"}}), 1);
 }
 
+// A scrape over sample_limit fails as a whole: up 0, none of its series kept.
+TEST_F(ScrapeInputTest, SampleLimitFailsTheWholeScrape) {
+  server_.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("a 1\nb 2\nc 3\n", "text/plain");
+  });
+  ScrapeConfig c = Config();
+  c.sample_limit = 2;
+  ScrapeInput input(c, clock_, registry_);
+  RecordingSink sink;
+  ASSERT_TRUE(input.Start(sink).ok());
+  common::SampleBatch batch = sink.WaitFirst();
+  input.Stop();
+  EXPECT_EQ(Find(batch, "a"), nullptr);
+  ASSERT_NE(Find(batch, "up"), nullptr);
+  EXPECT_EQ(Find(batch, "up")->sample.value, 0);
+  EXPECT_EQ(Find(batch, "scrape_samples_scraped")->sample.value, 3);
+  EXPECT_EQ(registry_.ValueOf("strata_agent_scrapes_exceeded_limit_total", {{"job", "test"}}), 1);
+}
+
+TEST(ScrapeLimitsTest, EachLimitFailsWithItsReason) {
+  common::SampleBatch batch = {
+      {common::Labels{{"__name__", "m"}, {"a", "1"}, {"long_name", "vvvvvvvv"}}, {1, 1}},
+      {common::Labels{{"__name__", "n"}}, {1, 1}}};
+  EXPECT_EQ(CheckScrapeLimits({}, batch), "");
+  EXPECT_EQ(CheckScrapeLimits({2, 0, 0, 0}, batch), "");
+  EXPECT_EQ(CheckScrapeLimits({1, 0, 0, 0}, batch),
+            "sample_limit exceeded (2 series, limit 1)");
+  EXPECT_EQ(CheckScrapeLimits({0, 2, 0, 0}, batch),
+            "label_limit exceeded (metric: m, number of labels: 3, limit: 2)");
+  EXPECT_EQ(CheckScrapeLimits({0, 3, 0, 0}, batch), "");
+  EXPECT_EQ(CheckScrapeLimits({0, 0, 8, 0}, batch),
+            "label_name_length_limit exceeded (metric: m, label name: long_name, length: 9, "
+            "limit: 8)");
+  EXPECT_EQ(CheckScrapeLimits({0, 0, 0, 7}, batch),
+            "label_value_length_limit exceeded (metric: m, label name: long_name, length: 8, "
+            "limit: 7)");
+  EXPECT_EQ(CheckScrapeLimits({0, 0, 9, 8}, batch), "");
+}
+
 TEST_F(ScrapeInputTest, HangingTargetIsCutOffByTimeout) {
   server_.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
     res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
