@@ -1,4 +1,5 @@
-// strata-agent: builds the stages from config, connects them, runs until SIGTERM/SIGINT.
+// strata-agent: builds the stages from config, connects them, runs until SIGTERM/SIGINT;
+// SIGHUP reloads the inputs from the config file (input_set.h).
 //
 //   inputs (scrape jobs, host) --> SampleQueue --> GrpcExporter --mTLS gRPC--> collector
 //
@@ -7,11 +8,12 @@
 
 #include <unistd.h>
 
+#include <functional>
 #include <iostream>
 
 #include "agent/agent_cli.h"
 #include "agent/export/grpc_exporter.h"
-#include "agent/inputs/registry.h"
+#include "agent/input_set.h"
 #include "agent/sample_queue.h"
 #include "common/base/clock.h"
 #include "common/base/log.h"
@@ -79,14 +81,18 @@ int Run(int argc, char** argv) {
     Log(LogLevel::kError, kComponent, std::string(http_addr.status().message()));
     return 1;
   }
-  if (defaults_scrape) {
-    // The embedded self-scrape follows the address actually bound (e.g. --http-listen :0).
+  // What the config leaves to the running agent: the agent_id defaults to the hostname, and the
+  // embedded self-scrape follows the address actually bound (e.g. --http-listen :0).
+  auto complete = [&](AgentConfig& c, bool self_scrape) {
+    if (c.agent_id.empty()) c.agent_id = Hostname();
+    if (!self_scrape) return;
     std::string host;
     int port = 0;
     common::SplitHostPort(*http_addr, &host, &port);
-    config.scrape_configs.front().static_configs.front().targets.front() =
+    c.scrape_configs.front().static_configs.front().targets.front() =
         "localhost:" + std::to_string(port);
-  }
+  };
+  complete(config, defaults_scrape);
   http.Start();
   Log(LogLevel::kInfo, kComponent, "listening",
       {{"component_listener", "http"}, {"addr", *http_addr}});
@@ -110,22 +116,37 @@ int Run(int argc, char** argv) {
     return 2;
   }
 
-  std::vector<std::unique_ptr<Input>> inputs = BuildInputs(config, clock, registry);
-  for (auto& input : inputs) {
-    if (absl::Status s = input->Start(queue); !s.ok()) {
-      Log(LogLevel::kError, kComponent, "input failed to start",
-          {{"input", input->Name()}, {"error", std::string(s.message())}});
-      for (auto& started : inputs) started->Stop();
-      exporter.Stop(0);
-      return 1;
-    }
-    Log(LogLevel::kInfo, kComponent, "input started", {{"input", input->Name()}});
+  InputSet inputs(queue, clock, registry);
+  if (absl::Status s = inputs.Start(config); !s.ok()) {
+    exporter.Stop(0);
+    return 1;
   }
   Log(LogLevel::kInfo, kComponent, "ready", {{"collector", config.collector.address}});
-
-  std::string sig = common::WaitForShutdownSignal();
+  // SIGHUP: the config file is read again; a config that does not load changes nothing.
+  struct Reload {
+    const AgentCli& cli;
+    InputSet& inputs;
+    std::function<void(AgentConfig&, bool)> complete;
+  } reload{cli, inputs, complete};
+  auto on_reload = [](void* arg) {
+    auto& r = *static_cast<Reload*>(arg);
+    Log(LogLevel::kInfo, kComponent, "SIGHUP: reloading config");
+    AgentConfig fresh;
+    bool self_scrape = false;
+    if (absl::Status s = LoadAgentConfig(r.cli, &fresh, &self_scrape); !s.ok()) {
+      r.inputs.ReloadRejected(std::string(s.message()));
+      return;
+    }
+    if (!common::SetLogLevelByName(fresh.log_level)) {
+      r.inputs.ReloadRejected("invalid log level \"" + fresh.log_level + "\"");
+      return;
+    }
+    r.complete(fresh, self_scrape);
+    (void)r.inputs.Reload(fresh);  // logged and counted inside
+  };
+  std::string sig = common::WaitForShutdownSignal(on_reload, &reload);
   Log(LogLevel::kInfo, kComponent, "shutting down", {{"signal", sig}});
-  for (auto& input : inputs) input->Stop();
+  inputs.Stop();
   exporter.Stop(config.collector.shutdown_flush_timeout_ms);
   http.Stop();
   Log(LogLevel::kInfo, kComponent, "stopped");

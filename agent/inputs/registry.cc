@@ -7,10 +7,11 @@ namespace strata::agent {
 
 std::vector<std::unique_ptr<Input>> BuildInputs(const AgentConfig& config,
                                                 const common::Clock& clock,
-                                                common::Registry& registry) {
+                                                common::Registry& registry,
+                                                scrape::ScrapeStateCache* scrape_states) {
   std::vector<std::unique_ptr<Input>> inputs;
   for (const scrape::ScrapeConfig& job : config.scrape_configs) {
-    inputs.push_back(std::make_unique<scrape::ScrapeInput>(job, clock, registry));
+    inputs.push_back(std::make_unique<scrape::ScrapeInput>(job, clock, registry, scrape_states));
   }
   if (config.host.enabled) {
     inputs.push_back(std::make_unique<host::HostInput>(config.host, clock, registry));

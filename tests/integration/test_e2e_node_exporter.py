@@ -186,3 +186,66 @@ scrape_configs:
                          what="the target's series stale once HTTP SD drops it")
     finally:
         server.shutdown()
+
+
+def test_sighup_reloads_scrape_config_and_rejects_a_bad_one(tmp_path, certs, stack):
+    """SIGHUP re-reads the config: a new metric_relabel_configs applies without a restart, and a
+    config that does not load is rejected and counted while the running one keeps scraping."""
+    import signal
+
+    node = stack.add(harness.NodeExporter(tmp_path))
+    collector = stack.add(harness.Collector(tmp_path, certs))
+
+    def config(relabel):
+        return f"""
+scrape_configs:
+  - job_name: node
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    static_configs:
+      - targets: ["{node.address}"]
+    metric_relabel_configs:
+      - source_labels: [__name__]
+        regex: node_memory_MemTotal_bytes
+        action: keep
+{relabel}
+"""
+
+    agent = stack.add(harness.Agent(tmp_path, "agent-reload", collector.grpc, certs, config("")))
+    sel = 'node_memory_MemTotal_bytes{job="node"}'
+    harness.wait_for(lambda: collector.query(sel), what="MemTotal before the reload")
+    assert "generation" not in collector.query(sel)[0]["metric"]
+
+    # The harness wrote the config to <tmp>/<name>.yaml; rewrite it with one more step.
+    path = tmp_path / "agent-reload.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("        action: keep\n", "        action: keep\n"
+                                 "      - target_label: generation\n"
+                                 "        replacement: two\n"))
+    agent.process.proc.send_signal(signal.SIGHUP)
+    harness.wait_for(lambda: [r["metric"].get("generation") for r in
+                              collector.query(sel)] == ["two"],
+                     what="the reloaded relabeling at the collector (old series stale)")
+    assert agent.metrics()['strata_agent_config_reloads_total{result="success"}'] == 1
+
+    # A reload that retargets the job: the dropped target's series are marked stale at once.
+    path.write_text(text.replace(node.address, "127.0.0.1:1"))
+    agent.process.proc.send_signal(signal.SIGHUP)
+    harness.wait_for(lambda: collector.query(sel) == [],
+                     what="the dropped target's series stale after the reload")
+    harness.wait_for(lambda: [(r["metric"]["instance"], r["value"][1]) for r in
+                              collector.query('up{job="node"}')] == [("127.0.0.1:1", "0")],
+                     what="only the new, unreachable target's up")
+
+    # A broken config is rejected; the agent keeps running and scraping with the last good one.
+    path.write_text(text.replace("action: keep", "action: nonsense"))
+    assert agent.metrics()['strata_agent_config_reloads_total{result="success"}'] == 2
+    agent.process.proc.send_signal(signal.SIGHUP)
+    harness.wait_for(
+        lambda: agent.metrics().get('strata_agent_config_reloads_total{result="failure"}') == 1,
+        what="the rejected reload counted")
+    assert agent.metrics()["strata_agent_config_last_reload_successful"] == 0
+    assert agent.process.proc.poll() is None
+    before = agent.metrics()["strata_agent_scrapes_total{job=\"node\"}"]
+    harness.wait_for(lambda: agent.metrics()["strata_agent_scrapes_total{job=\"node\"}"] > before,
+                     what="scrapes continuing after the rejected reload")

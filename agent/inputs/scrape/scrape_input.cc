@@ -79,8 +79,9 @@ size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target
 }
 
 ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
-                         common::Registry& registry)
+                         common::Registry& registry, ScrapeStateCache* states)
     : config_(std::move(config)),
+      states_(states),
       clock_(clock),
       parse_errors_(registry.GetCounter("strata_agent_scrape_parse_errors_total",
                                         "Malformed exposition lines skipped, by job.",
@@ -194,11 +195,15 @@ std::string TargetKey(const ScrapeTarget& t) {
   return t.scheme + "://" + t.address + t.metrics_path + " " + t.target_labels.ToString();
 }
 
+std::string JobTargetKey(const std::string& job, const ScrapeTarget& t) {
+  return job + " " + TargetKey(t);
+}
+
 }  // namespace
 
 void ScrapeInput::Sync(std::vector<ScrapeTarget> targets, SampleSink& sink) {
   std::map<std::string, ScrapeTarget> wanted;
-  for (ScrapeTarget& t : targets) wanted.emplace(TargetKey(t), std::move(t));
+  for (ScrapeTarget& t : targets) wanted.emplace(JobTargetKey(config_.job_name, t), std::move(t));
   std::vector<std::unique_ptr<Loop>> gone;
   for (auto it = loops_.begin(); it != loops_.end();) {
     if (wanted.count(it->first) > 0) {
@@ -224,6 +229,12 @@ void ScrapeInput::Sync(std::vector<ScrapeTarget> targets, SampleSink& sink) {
     if (loops_.count(key) > 0) continue;
     auto loop = std::make_unique<Loop>();
     loop->target = std::move(target);
+    loop->key = key;
+    // Taken here, before the thread starts, so that once Start() returns whatever is left in
+    // the cache belongs to targets this config no longer has.
+    if (states_ != nullptr) {
+      if (std::optional<TargetState> s = states_->Take(key)) loop->state = *std::move(s);
+    }
     Loop* raw = loop.get();
     loop->thread = std::thread([this, raw, &sink] { RunTarget(raw, sink); });
     loops_.emplace(key, std::move(loop));
@@ -270,7 +281,7 @@ void ScrapeInput::RunTarget(Loop* loop, SampleSink& sink) {
   int64_t offset = static_cast<int64_t>(XXH64(target.address.data(), target.address.size(), 0) %
                                         static_cast<uint64_t>(interval));
   int64_t next = clock_.MonotonicMs() + std::min<int64_t>(offset, 1000);
-  TargetState state;
+  TargetState& state = loop->state;
   while (WaitUntilMs(*loop, next)) {
     sink.Push(ScrapeOnce(target, &state));
     next += interval;
@@ -283,20 +294,11 @@ void ScrapeInput::RunTarget(Loop* loop, SampleSink& sink) {
     std::lock_guard<std::mutex> lock(mu_);
     removed = loop->removed;
   }
-  if (removed) sink.Push(StaleMarkers(target, state, clock_.NowMs()));
-}
-
-common::SampleBatch ScrapeInput::StaleMarkers(const ScrapeTarget& target, const TargetState& state,
-                                              int64_t ts) const {
-  common::SampleBatch out;
-  for (const common::Labels& l : state.series) {
-    out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
+  if (removed) {
+    sink.Push(StaleMarkersFor(target, state, clock_.NowMs()));
+  } else if (states_ != nullptr) {
+    states_->Put(loop->key, target, std::move(state));  // for the next config's loop
   }
-  for (const char* name : {"up", "scrape_duration_seconds", "scrape_samples_scraped",
-                           "scrape_samples_post_metric_relabeling", "scrape_series_added"}) {
-    out.push_back(Synthetic(name, target, ts, common::StaleNaN()));
-  }
-  return out;
 }
 
 common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetState* state) {

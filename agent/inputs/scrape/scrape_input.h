@@ -26,6 +26,7 @@
 #include "agent/discovery/discoverer.h"
 #include "agent/input.h"
 #include "agent/inputs/scrape/scrape_config.h"
+#include "agent/inputs/scrape/scrape_state_cache.h"
 #include "agent/inputs/scrape/target_builder.h"
 #include "agent/inputs/scrape/text_parser.h"
 #include "agent/relabel/relabeler.h"
@@ -50,7 +51,10 @@ size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
 
 class ScrapeInput final : public Input {
  public:
-  ScrapeInput(ScrapeConfig config, const common::Clock& clock, common::Registry& registry);
+  // `states` (may be null) carries the targets' state across config reloads: Stop() leaves each
+  // loop's state there and loops of the same targets take it when they start.
+  ScrapeInput(ScrapeConfig config, const common::Clock& clock, common::Registry& registry,
+              ScrapeStateCache* states = nullptr);
   ~ScrapeInput() override;
 
   std::string Name() const override { return "scrape/" + config_.job_name; }
@@ -61,29 +65,19 @@ class ScrapeInput final : public Input {
   static constexpr int64_t kDiscoveryPollMs = 1000;
 
  private:
-  // What the previous scrape of a target saw: for logs that report changes (target went down,
-  // came back, started serving bad lines) instead of repeating every interval, and the series
-  // it returned, which get staleness markers once they are gone.
-  struct TargetState {
-    bool up = true;
-    uint64_t parse_errors = 0;
-    std::vector<common::Labels> series;  // sorted; the scraped series, not the synthetic ones
-  };
   // One target's scrape loop. `stop` is guarded by mu_.
   struct Loop {
     ScrapeTarget target;
     std::thread thread;
     bool stop = false;
     bool removed = false;  // by discovery: mark its series stale on the way out
+    std::string key;       // TargetKey
+    TargetState state;     // handed over from a previous config's loop, if any
   };
   void RunTarget(Loop* loop, SampleSink& sink);
   // Performs one scrape; returns the samples to push (including synthetic series and staleness
   // markers for series the previous scrape had and this one does not).
   common::SampleBatch ScrapeOnce(const ScrapeTarget& target, TargetState* state);
-  // Staleness markers at `ts` for every series of the target's last scrape and its synthetic
-  // series: the target is gone.
-  common::SampleBatch StaleMarkers(const ScrapeTarget& target, const TargetState& state,
-                                   int64_t ts) const;
   bool WaitUntilMs(const Loop& loop, int64_t monotonic_ms);  // false when stopping
   // Polls the discoverers and rebuilds the target set when any changed (manager thread).
   void Discover(SampleSink& sink);
@@ -91,6 +85,7 @@ class ScrapeInput final : public Input {
   void Sync(std::vector<ScrapeTarget> targets, SampleSink& sink);
 
   ScrapeConfig config_;
+  ScrapeStateCache* const states_;
   relabel::Relabeler target_relabel_;  // built in Start()
   relabel::Relabeler metric_relabel_;  // built in Start()
   const common::Clock& clock_;
