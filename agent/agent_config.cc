@@ -56,6 +56,9 @@ const common::Schema<AgentConfig>& AgentConfigSchema() {
         .Object("collector", &AgentConfig::collector, conn, "where and how samples are shipped")
         .ObjectList("scrape_configs", &AgentConfig::scrape_configs, scrape::ScrapeConfigSchema(),
                     "Prometheus-style scrape jobs")
+        .Object("cardinality", &AgentConfig::cardinality, cardinality::CardinalityConfigSchema(),
+                "series limits per metric and label-drop rules, applied before samples leave the "
+                "host")
         .Object("host", &AgentConfig::host, host::HostOptionsSchema(),
                 "host counters from /proc (node_exporter names)")
         .Check([](const AgentConfig& c) -> std::string {

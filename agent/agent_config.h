@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/cardinality/cardinality_guard.h"
 #include "agent/inputs/host/host_input.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "common/config/schema.h"
@@ -40,6 +41,7 @@ struct AgentConfig {
   CollectorConnConfig collector;
   std::vector<scrape::ScrapeConfig> scrape_configs = DefaultScrapeConfigs();
   host::HostOptions host;
+  cardinality::CardinalityConfig cardinality;
 
   static std::vector<scrape::ScrapeConfig> DefaultScrapeConfigs();
 };

@@ -75,13 +75,16 @@ absl::Status InputSet::Reload(const AgentConfig& config) {
   }
   const bool restart_needed = config.collector.address != current_.collector.address ||
                               config.http_listen != current_.http_listen ||
-                              config.agent_id != current_.agent_id;
+                              config.agent_id != current_.agent_id ||
+                              !(config.cardinality == current_.cardinality);
   current_ = config;
   reloads_ok_.Inc();
   last_reload_ok_.Set(1);
   Log(restart_needed ? LogLevel::kWarn : LogLevel::kInfo, kComponent,
-      restart_needed ? "config reloaded; collector, agent_id and http_listen changes need a restart"
-                     : "config reloaded",
+      restart_needed
+          ? "config reloaded; collector, agent_id, http_listen and cardinality changes need a "
+            "restart"
+          : "config reloaded",
       {{"inputs", inputs_.size()}, {"targets_dropped", dropped}});
   return absl::OkStatus();
 }

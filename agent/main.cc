@@ -1,7 +1,8 @@
 // strata-agent: builds the stages from config, connects them, runs until SIGTERM/SIGINT;
 // SIGHUP reloads the inputs from the config file (input_set.h).
 //
-//   inputs (scrape jobs, host) --> SampleQueue --> GrpcExporter --mTLS gRPC--> collector
+//   inputs (scrape jobs, host) --> CardinalityGuard --> SampleQueue --> GrpcExporter
+//   --mTLS gRPC--> collector
 //
 // Shutdown: inputs stop first (no new samples), then the exporter delivers what is queued and in
 // flight within collector.shutdown_flush_timeout, then the HTTP server stops.
@@ -116,7 +117,15 @@ int Run(int argc, char** argv) {
     return 2;
   }
 
-  InputSet inputs(queue, clock, registry);
+  absl::StatusOr<std::unique_ptr<cardinality::CardinalityGuard>> guard =
+      cardinality::CardinalityGuard::Create(config.cardinality, queue, clock, registry);
+  if (!guard.ok()) {
+    std::cerr << "strata-agent: invalid configuration: " << guard.status().message() << "\n";
+    exporter.Stop(0);
+    return 2;
+  }
+  // inputs --> cardinality guard --> queue --> exporter
+  InputSet inputs(**guard, clock, registry);
   if (absl::Status s = inputs.Start(config); !s.ok()) {
     exporter.Stop(0);
     return 1;

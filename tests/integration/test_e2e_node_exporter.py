@@ -249,3 +249,34 @@ scrape_configs:
     before = agent.metrics()["strata_agent_scrapes_total{job=\"node\"}"]
     harness.wait_for(lambda: agent.metrics()["strata_agent_scrapes_total{job=\"node\"}"] > before,
                      what="scrapes continuing after the rejected reload")
+
+
+def test_cardinality_guard_caps_series_before_they_leave_the_host(tmp_path, certs, stack):
+    """A metric with more series than its limit reaches the collector capped at the limit, the
+    dropped samples are counted by metric at the agent, and a dropped label merges series."""
+    node = stack.add(harness.NodeExporter(tmp_path))
+    node.write_textfile("wide", "".join(f'node_strata_wide{{user="u{i}"}} {i}\n'
+                                        for i in range(10)) +
+                        'node_strata_req{request_id="r1"} 1\n')
+    collector = stack.add(harness.Collector(tmp_path, certs))
+    agent = stack.add(harness.Agent(tmp_path, "agent-cardinality", collector.grpc, certs, f"""
+scrape_configs:
+  - job_name: node
+    scrape_interval: 1s
+    scrape_timeout: 900ms
+    static_configs:
+      - targets: ["{node.address}"]
+""", extra="""
+cardinality:
+  metric_limits: [{metric: node_strata_wide, max_series: 3}]
+  drop_labels: [{metric_regex: "node_strata_req", labels: [request_id]}]
+"""))
+    harness.wait_for(lambda: collector.query("node_strata_req"), what="node_strata_req")
+    assert "request_id" not in collector.query("node_strata_req")[0]["metric"]
+    harness.wait_for(
+        lambda: agent.metrics().get(
+            'strata_agent_cardinality_dropped_samples_total{metric="node_strata_wide"}', 0) >= 7,
+        what="dropped samples counted")
+    assert len(collector.query("node_strata_wide")) == 3
+    # Other metrics are not limited.
+    assert len(collector.query('node_cpu_seconds_total{job="node"}')) >= 1
