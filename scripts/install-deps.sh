@@ -12,7 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   clang libclang-rt-14-dev python3 python3-pytest prometheus-node-exporter xxhash
-  victoria-metrics python3-snappy prometheus
+  victoria-metrics python3-snappy prometheus python3-prometheus-client
 )
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" = "test" ]; then pkgs+=("${test_pkgs[@]}"); fi

@@ -316,7 +316,10 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
   std::string body;
   std::string failure;
   httplib::Headers headers = {
-      {"Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1"},
+      // OpenMetrics preferred, the text format accepted: Prometheus 2.x's Accept header.
+      {"Accept",
+       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+       "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
       {"Accept-Encoding", "gzip"},
       {"X-Prometheus-Scrape-Timeout-Seconds", std::to_string(timeout / 1000.0)},
       {"User-Agent", "strata-agent"}};
@@ -360,7 +363,8 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
     return std::move(out);
   };
   if (!failure.empty()) return fail(failure, 0);
-  ParseResult parsed = ParseTextExposition(body);
+  const bool open_metrics = IsOpenMetricsContentType(res->get_header_value("Content-Type"));
+  ParseResult parsed = open_metrics ? ParseOpenMetrics(body) : ParseTextExposition(body);
   parse_errors_.Inc(static_cast<double>(parsed.error_count));
   if (parsed.error_count > 0 && parsed.error_count != state->parse_errors) {
     const ParseError& first = parsed.errors.front();

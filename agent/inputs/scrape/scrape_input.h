@@ -1,6 +1,7 @@
 #pragma once
 
-// Scrapes the targets of one scrape job over HTTP in the Prometheus text format.
+// Scrapes the targets of one scrape job over HTTP, in OpenMetrics or the Prometheus text format
+// (negotiated by Accept, parsed by the response Content-Type).
 //
 // One thread per target ("scrape/<job>"), started at an offset within the interval derived from
 // the target's address so that many targets spread out instead of firing together. Each scrape:

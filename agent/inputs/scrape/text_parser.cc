@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <limits>
 #include <system_error>
 #include <unordered_map>
@@ -41,6 +42,7 @@ class LineCursor {
   explicit LineCursor(std::string_view line) : line_(line) {}
 
   bool AtEnd() const { return pos_ >= line_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : line_[pos_]; }
   bool Consume(char c) {
     if (AtEnd() || line_[pos_] != c) return false;
     ++pos_;
@@ -230,13 +232,31 @@ bool ParseTimestamp(std::string_view s, int64_t& out) {
   return ec == std::errc() && ptr == end;
 }
 
-std::optional<MetricType> ParseMetricType(std::string_view word) {
+std::optional<MetricType> ParseMetricType(std::string_view word, bool open_metrics) {
   if (word == "counter") return MetricType::kCounter;
   if (word == "gauge") return MetricType::kGauge;
   if (word == "histogram") return MetricType::kHistogram;
   if (word == "summary") return MetricType::kSummary;
-  if (word == "untyped") return MetricType::kUntyped;
+  if (!open_metrics) {
+    if (word == "untyped") return MetricType::kUntyped;
+    return std::nullopt;
+  }
+  if (word == "unknown") return MetricType::kUntyped;
+  if (word == "gaugehistogram") return MetricType::kGaugeHistogram;
+  if (word == "info") return MetricType::kInfo;
+  if (word == "stateset") return MetricType::kStateSet;
   return std::nullopt;
+}
+
+// An OpenMetrics timestamp: seconds as a decimal number, possibly fractional or with an
+// exponent; kept to the millisecond (rounded to nearest).
+bool ParseSecondsTimestamp(std::string_view s, int64_t& out_ms) {
+  double seconds = 0;
+  if (!ParseGoFloat(s, seconds) || !std::isfinite(seconds)) return false;
+  const double ms = std::round(seconds * 1000.0);
+  if (ms < -9.2e18 || ms > 9.2e18) return false;
+  out_ms = static_cast<int64_t>(ms);
+  return true;
 }
 
 // Why a line was rejected. `token`, when present, points into the line and is quoted in the
@@ -273,7 +293,7 @@ std::string FormatMessage(const LineError& error) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  Parser(std::string_view text, bool open_metrics) : text_(text), open_metrics_(open_metrics) {}
 
   ParseResult Run() {
     const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n'));
@@ -287,7 +307,17 @@ class Parser {
       pos = end + 1;
       ++line_number;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (saw_eof_) {
+        // Only a final newline may follow "# EOF".
+        if (!line.empty() || pos < text_.size()) {
+          RecordError(line_number, LineError{"data after # EOF", std::nullopt});
+        }
+        continue;
+      }
       if (std::optional<LineError> error = ParseLine(line)) RecordError(line_number, *error);
+    }
+    if (open_metrics_ && !saw_eof_) {
+      RecordError(line_number + 1, LineError{"missing # EOF at the end", std::nullopt});
     }
     return std::move(result_);
   }
@@ -319,6 +349,21 @@ class Parser {
     cursor.SkipBlanks();
     const std::string_view keyword = cursor.TakeToken();
     const bool is_help = keyword == "HELP";
+    if (open_metrics_) {
+      if (keyword == "EOF") {
+        cursor.SkipBlanks();
+        if (!cursor.AtEnd()) return LineError{"unexpected text after # EOF", cursor.Rest()};
+        saw_eof_ = true;
+        return std::nullopt;
+      }
+      if (keyword == "UNIT") {
+        cursor.SkipBlanks();
+        const std::string_view name = cursor.TakeToken();
+        if (!common::IsValidMetricName(name)) return LineError{"invalid metric name", name};
+        return std::nullopt;  // units are not kept
+      }
+      if (!is_help && keyword != "TYPE") return LineError{"unknown comment", keyword};
+    }
     if (!is_help && keyword != "TYPE") return std::nullopt;
     cursor.SkipBlanks();
     // A bare "# HELP" is read as a comment, as client_golang does.
@@ -341,7 +386,7 @@ class Parser {
     if (type_word.empty()) return LineError{"missing metric type", name};
     cursor.SkipBlanks();
     if (!cursor.AtEnd()) return LineError{"unexpected text after metric type", cursor.Rest()};
-    const std::optional<MetricType> type = ParseMetricType(type_word);
+    const std::optional<MetricType> type = ParseMetricType(type_word, open_metrics_);
     if (!type) return LineError{"unknown metric type", type_word};
     MetadataSlot& slot = SlotFor(name);
     if (slot.has_type) return LineError{"duplicate TYPE for metric", name};
@@ -368,15 +413,22 @@ class Parser {
 
     cursor.SkipBlanks();
     std::optional<int64_t> timestamp_ms;
-    if (!cursor.AtEnd()) {
+    if (!cursor.AtEnd() && !(open_metrics_ && cursor.Peek() == '#')) {
       const std::string_view timestamp_token = cursor.TakeToken();
       int64_t timestamp = 0;
-      if (!ParseTimestamp(timestamp_token, timestamp)) {
-        return LineError{"bad timestamp", timestamp_token};
-      }
+      const bool ok = open_metrics_ ? ParseSecondsTimestamp(timestamp_token, timestamp)
+                                    : ParseTimestamp(timestamp_token, timestamp);
+      if (!ok) return LineError{"bad timestamp", timestamp_token};
       timestamp_ms = timestamp;
       cursor.SkipBlanks();
-      if (!cursor.AtEnd()) return LineError{"unexpected text after timestamp", cursor.Rest()};
+    }
+    if (open_metrics_ && cursor.Consume('#')) {
+      if (std::optional<LineError> error = SkipExemplar(cursor)) return error;
+    }
+    if (!cursor.AtEnd()) {
+      return LineError{
+          timestamp_ms ? "unexpected text after timestamp" : "unexpected text after value",
+          cursor.Rest()};
     }
 
     // Only a fully valid line allocates: the strings are built after every check has passed.
@@ -390,6 +442,30 @@ class Parser {
     }
     result_.samples.push_back(
         ParsedSample{common::Labels::FromUnsorted(std::move(labels)), value, timestamp_ms});
+    return std::nullopt;
+  }
+
+  // After the "#" of ` # {labels} value [timestamp]`: checks the exemplar's shape and consumes
+  // it (exemplars are not kept). raw_labels_ holds the sample's labels and is restored.
+  std::optional<LineError> SkipExemplar(LineCursor& cursor) {
+    cursor.SkipBlanks();
+    if (!cursor.Consume('{')) return LineError{"expected '{' to start an exemplar", cursor.Rest()};
+    std::vector<RawLabel> sample_labels;
+    sample_labels.swap(raw_labels_);
+    std::optional<LineError> error = ParseLabels(cursor);
+    raw_labels_.swap(sample_labels);
+    if (error) return error;
+    cursor.SkipBlanks();
+    const std::string_view value_token = cursor.TakeToken();
+    double value = 0;
+    if (!ParseGoFloat(value_token, value)) return LineError{"bad exemplar value", value_token};
+    cursor.SkipBlanks();
+    if (!cursor.AtEnd()) {
+      const std::string_view ts = cursor.TakeToken();
+      int64_t ms = 0;
+      if (!ParseSecondsTimestamp(ts, ms)) return LineError{"bad exemplar timestamp", ts};
+      cursor.SkipBlanks();
+    }
     return std::nullopt;
   }
 
@@ -457,6 +533,8 @@ class Parser {
   }
 
   std::string_view text_;
+  const bool open_metrics_;
+  bool saw_eof_ = false;
   ParseResult result_;
   std::unordered_map<std::string_view, MetadataSlot> metadata_index_;
   std::vector<RawLabel> raw_labels_;  // Scratch, reused by every line.
@@ -464,6 +542,20 @@ class Parser {
 
 }  // namespace
 
-ParseResult ParseTextExposition(std::string_view text) { return Parser(text).Run(); }
+ParseResult ParseTextExposition(std::string_view text) { return Parser(text, false).Run(); }
+
+ParseResult ParseOpenMetrics(std::string_view text) { return Parser(text, true).Run(); }
+
+bool IsOpenMetricsContentType(std::string_view content_type) {
+  constexpr std::string_view kType = "application/openmetrics-text";
+  size_t i = 0;
+  while (i < content_type.size() && IsBlank(content_type[i])) ++i;
+  if (content_type.size() - i < kType.size()) return false;
+  for (size_t k = 0; k < kType.size(); ++k) {
+    if (LowerAscii(content_type[i + k]) != kType[k]) return false;
+  }
+  const size_t after = i + kType.size();
+  return after == content_type.size() || content_type[after] == ';' || IsBlank(content_type[after]);
+}
 
 }  // namespace strata::agent::scrape

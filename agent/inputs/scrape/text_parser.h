@@ -43,7 +43,17 @@
 
 namespace strata::agent::scrape {
 
-enum class MetricType { kUntyped, kCounter, kGauge, kHistogram, kSummary };
+enum class MetricType {
+  kUntyped,
+  kCounter,
+  kGauge,
+  kHistogram,
+  kSummary,
+  // OpenMetrics only:
+  kGaugeHistogram,
+  kInfo,
+  kStateSet,
+};
 
 struct ParsedSample {
   common::Labels labels;  // Includes __name__.
@@ -74,5 +84,20 @@ struct ParseResult {
 
 // Parses a whole exposition body. Never fails as a whole: bad lines are reported in the result.
 ParseResult ParseTextExposition(std::string_view text);
+
+// OpenMetrics 1.0 (`Content-Type: application/openmetrics-text; version=1.0.0`), with the same
+// line-by-line recovery. What differs from the text format:
+//   - metadata lines are `# HELP`, `# TYPE`, `# UNIT`; types add gaugehistogram, info, stateset
+//     and unknown (for untyped); any other `#` line is an error;
+//   - the body ends with `# EOF`: lines after it are errors, and a body without it counts one
+//     error (its samples are still returned: a truncated scrape keeps what arrived);
+//   - a timestamp is in seconds, possibly fractional (kept to the millisecond);
+//   - a sample may end in an exemplar, ` # {labels} value [timestamp]`, which is checked for
+//     shape and skipped;
+//   - `_created` samples are returned as series of their own, as Prometheus 2.x ingests them.
+ParseResult ParseOpenMetrics(std::string_view text);
+
+// True when a scrape response's Content-Type names OpenMetrics.
+bool IsOpenMetricsContentType(std::string_view content_type);
 
 }  // namespace strata::agent::scrape

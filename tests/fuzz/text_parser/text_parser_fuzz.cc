@@ -1,6 +1,6 @@
-// Feeds arbitrary bytes to the scrape text-format parser and checks the invariants callers rely
-// on: every kept sample has a valid metric name and valid, unique, non-empty labels; every
-// metadata entry names a valid metric; error bookkeeping is consistent.
+// Feeds arbitrary bytes to the scrape parsers (text format and OpenMetrics) and checks the
+// invariants callers rely on: every kept sample has a valid metric name and valid, unique,
+// non-empty labels; every metadata entry names a valid metric; error bookkeeping is consistent.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -8,10 +8,10 @@
 #include "agent/inputs/scrape/text_parser.h"
 #include "common/model/names.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+namespace {
+
+void Check(const strata::agent::scrape::ParseResult& result, size_t size) {
   using namespace strata;
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const agent::scrape::ParseResult result = agent::scrape::ParseTextExposition(text);
 
   if (result.errors.size() > agent::scrape::kMaxRecordedParseErrors) __builtin_trap();
   if (result.error_count < result.errors.size()) __builtin_trap();
@@ -34,5 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const agent::scrape::MetricMetadata& metadata : result.metadata) {
     if (!common::IsValidMetricName(metadata.name)) __builtin_trap();
   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Check(strata::agent::scrape::ParseTextExposition(text), size);
+  Check(strata::agent::scrape::ParseOpenMetrics(text), size);
   return 0;
 }
