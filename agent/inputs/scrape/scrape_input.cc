@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/base/log.h"
+#include "common/model/metric_id.h"
 #include "common/net/http_server.h"
 
 namespace strata::agent::scrape {
@@ -24,27 +25,24 @@ common::SeriesSample Synthetic(const char* name, const ScrapeTarget& target, int
 
 }  // namespace
 
-size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts,
-                          std::vector<common::Labels>* previous) {
-  std::vector<common::Labels> current;
+size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts, SeriesSet* previous) {
+  SeriesSet current;
   current.reserve(out.size());
-  for (const common::SeriesSample& s : out) current.push_back(s.labels);
-  std::sort(current.begin(), current.end());
-  current.erase(std::unique(current.begin(), current.end()), current.end());
-  // One merge over both sorted lists: gone (only in previous) and added (only in current).
   size_t added = 0;
-  size_t i = 0, j = 0;
-  while (i < previous->size() || j < current.size()) {
-    if (j == current.size() || (i < previous->size() && (*previous)[i] < current[j])) {
-      out.push_back(common::SeriesSample{(*previous)[i], common::Sample{ts, common::StaleNaN()}});
-      ++i;
-    } else if (i == previous->size() || current[j] < (*previous)[i]) {
-      ++added;
-      ++j;
+  for (const common::SeriesSample& s : out) {
+    const uint64_t id = common::MetricId(s.labels);
+    if (current.count(id) > 0) continue;  // the same series twice in one scrape
+    auto it = previous->find(id);
+    if (it != previous->end()) {
+      current.emplace(id, std::move(it->second));
+      previous->erase(it);
     } else {
-      ++i;
-      ++j;
+      current.emplace(id, s.labels);
+      ++added;
     }
+  }
+  for (auto& [id, labels] : *previous) {
+    out.push_back(common::SeriesSample{std::move(labels), common::Sample{ts, common::StaleNaN()}});
   }
   *previous = std::move(current);
   return added;
@@ -351,8 +349,9 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
         {{"job", config_.job_name}, {"target", target.address}, {"error", reason}});
     state->up = false;
     out.clear();
-    for (const common::Labels& l : state->series) {
-      out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
+    for (auto& [id, labels] : state->series) {
+      out.push_back(
+          common::SeriesSample{std::move(labels), common::Sample{ts, common::StaleNaN()}});
     }
     state->series.clear();
     out.push_back(Synthetic("up", target, ts, 0));

@@ -8,8 +8,8 @@ common::SampleBatch StaleMarkersFor(const ScrapeTarget& target, const TargetStat
                                     int64_t ts) {
   common::SampleBatch out;
   out.reserve(state.series.size() + std::size(kSyntheticSeries));
-  for (const common::Labels& l : state.series) {
-    out.push_back(common::SeriesSample{l, common::Sample{ts, common::StaleNaN()}});
+  for (const auto& [id, labels] : state.series) {
+    out.push_back(common::SeriesSample{labels, common::Sample{ts, common::StaleNaN()}});
   }
   for (const char* name : kSyntheticSeries) {
     out.push_back(common::SeriesSample{

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/inputs/scrape/target_builder.h"
@@ -19,10 +20,13 @@
 
 namespace strata::agent::scrape {
 
+// A target's series by common::MetricId: the scraped ones, not the synthetic ones.
+using SeriesSet = std::unordered_map<uint64_t, common::Labels>;
+
 struct TargetState {
   bool up = true;
   uint64_t parse_errors = 0;
-  std::vector<common::Labels> series;  // sorted; the scraped series, not the synthetic ones
+  SeriesSet series;  // of the last scrape
 };
 
 // The synthetic series every scrape writes.

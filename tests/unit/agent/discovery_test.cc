@@ -262,7 +262,7 @@ TEST(HttpDiscovererTest, AnUnreachableEndpointStartsWithNoTargets) {
 // A series that a scrape no longer returns gets one staleness marker, once.
 TEST(StalenessTest, VanishedSeriesGetOneMarker) {
   using common::Labels;
-  std::vector<Labels> previous;
+  scrape::SeriesSet previous;
   common::SampleBatch first = {{Labels{{"__name__", "a"}}, {1, 1}},
                                {Labels{{"__name__", "b"}}, {1, 2}}};
   EXPECT_EQ(scrape::AppendStaleMarkers(first, 1, &previous), 2u);  // both new
