@@ -8,6 +8,7 @@
 
 #include "common/base/log.h"
 #include "common/model/metric_id.h"
+#include "common/model/names.h"
 #include "common/net/http_server.h"
 
 namespace strata::agent::scrape {
@@ -67,6 +68,13 @@ size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target
     if (!metric_relabel.empty()) {
       common::Labels relabeled;
       if (!metric_relabel.Apply(labels, &relabeled) || relabeled.empty()) continue;
+      // A rewrite that leaves no valid metric name or writes an invalid label name drops the
+      // series, as Prometheus refuses to store it.
+      if (!common::IsValidMetricName(relabeled.MetricName()) ||
+          std::any_of(relabeled.begin(), relabeled.end(),
+                      [](const common::Label& l) { return !common::IsValidLabelName(l.name); })) {
+        continue;
+      }
       labels = std::move(relabeled);
     }
     int64_t ts = (config.honor_timestamps && p.timestamp_ms) ? *p.timestamp_ms : scrape_ts_ms;

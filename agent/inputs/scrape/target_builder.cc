@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/config/duration.h"
+#include "common/model/names.h"
 #include "common/net/http_server.h"
 
 namespace strata::agent::scrape {
@@ -58,6 +59,16 @@ BuiltTargets BuildTargets(const ScrapeConfig& config, const relabel::Relabeler& 
       }
       if (t.metrics_path.empty() || t.metrics_path[0] != '/') t.metrics_path = "/" + t.metrics_path;
       if (Get(labels, "instance").empty()) labels.push_back({"instance", t.address});
+      // Relabeling may write names that are not label names (labelmap over odd names): such a
+      // target is left out, as Prometheus does.
+      const auto invalid = std::find_if(labels.begin(), labels.end(), [](const common::Label& l) {
+        return !common::IsValidLabelName(l.name);
+      });
+      if (invalid != labels.end()) {
+        out.errors.push_back("target \"" + t.address + "\": invalid label name \"" + invalid->name +
+                             "\" after relabeling");
+        continue;
+      }
       labels.erase(std::remove_if(labels.begin(), labels.end(),
                                   [](const common::Label& l) { return l.name.starts_with("__"); }),
                    labels.end());

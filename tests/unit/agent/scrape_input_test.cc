@@ -121,8 +121,7 @@ TEST(ScrapeLimitsTest, EachLimitFailsWithItsReason) {
       {common::Labels{{"__name__", "n"}}, {1, 1}}};
   EXPECT_EQ(CheckScrapeLimits({}, batch), "");
   EXPECT_EQ(CheckScrapeLimits({2, 0, 0, 0}, batch), "");
-  EXPECT_EQ(CheckScrapeLimits({1, 0, 0, 0}, batch),
-            "sample_limit exceeded (2 series, limit 1)");
+  EXPECT_EQ(CheckScrapeLimits({1, 0, 0, 0}, batch), "sample_limit exceeded (2 series, limit 1)");
   EXPECT_EQ(CheckScrapeLimits({0, 2, 0, 0}, batch),
             "label_limit exceeded (metric: m, number of labels: 3, limit: 2)");
   EXPECT_EQ(CheckScrapeLimits({0, 3, 0, 0}, batch), "");
@@ -210,6 +209,17 @@ TEST(AppendTargetSamplesTest, MetricRelabelingDropsAndRewritesSeries) {
             (common::Labels{{"__name__", "node_load1"}, {"job", "node"}, {"instance", "h:1"}}));
   EXPECT_EQ(out[1].labels,
             (common::Labels{{"__name__", "node_cpu"}, {"job", "node"}, {"instance", "h:1"}}));
+
+  // A rewrite to an invalid metric name drops the series; a valid new name is kept.
+  auto bad =
+      relabel::Relabeler::Create({Rule("replace", {"__name__"}, "__name__", "node_load1", "1bad"),
+                                  Rule("labelmap", {}, "", "(c)(pu)", "${2}_$1")});
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  out.clear();
+  EXPECT_EQ(AppendTargetSamples(parsed, target, config, *bad, 9999, &out), 2u);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].labels.MetricName(), "go_gc_duration_seconds");
+  EXPECT_EQ(out[1].labels.Get("pu_c"), "0");
 }
 
 // Targets go through relabel_configs: dropped, readdressed, given labels from __ labels, with
@@ -246,6 +256,23 @@ TEST(BuildTargetsTest, RelabelConfigsShapeTheTargets) {
   EXPECT_TRUE(built.targets.empty());
   ASSERT_EQ(built.errors.size(), 3u);
   EXPECT_EQ(built.errors[0], "target \"nohost\" is not host:port");
+
+  // A label name that relabeling made invalid leaves the target out too.
+  auto odd = relabel::Relabeler::Create({Rule("labelmap", {}, "", "__meta_(.*)", "x$1")});
+  ASSERT_TRUE(odd.ok());
+  StaticConfig dashed;
+  dashed.targets = {"10.0.0.9:9100"};
+  dashed.labels = {{"__meta_rack", "r1"}};
+  built = BuildTargets(config, *odd, {dashed});
+  EXPECT_EQ(built.targets.size(), 1u);  // "xrack" is a fine name
+  auto digit = relabel::Relabeler::Create({Rule("labelmap", {}, "", "__meta_(.*)", "$1")});
+  ASSERT_TRUE(digit.ok());
+  dashed.labels = {{"__meta_9x", "r1"}};  // maps to "9x"
+  built = BuildTargets(config, *digit, {dashed});
+  EXPECT_TRUE(built.targets.empty());
+  ASSERT_EQ(built.errors.size(), 1u);
+  EXPECT_EQ(built.errors[0],
+            "target \"10.0.0.9:9100\": invalid label name \"9x\" after relabeling");
 }
 
 // The YAML shape is Prometheus': relabel_configs and metric_relabel_configs lists, validated
