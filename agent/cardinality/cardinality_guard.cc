@@ -92,15 +92,24 @@ int64_t CardinalityGuard::LimitFor(const std::string& metric) const {
   return it != limits_.end() ? it->second : config_.max_series_per_metric;
 }
 
-common::Counter& CardinalityGuard::DroppedCounterLocked(const std::string& metric) {
+common::Counter& CardinalityGuard::DroppedCounterLocked(const std::string& metric, int64_t limit) {
   auto it = dropped_.find(metric);
   if (it != dropped_.end()) return *it->second;
-  const std::string value = dropped_.size() < kMaxCountedMetrics ? metric : "_other_";
+  const bool named = dropped_.size() < kMaxCountedMetrics;
+  // Logged once per counted metric, and once for all the rest: a flood of metric names must not
+  // become a flood of log lines.
+  if (named || !other_logged_) {
+    other_logged_ = other_logged_ || !named;
+    common::Log(common::LogLevel::kWarn, "cardinality",
+                named ? "metric reached its series limit; new series are dropped"
+                      : "more metrics reached their series limits; counted as _other_",
+                {{"metric", metric}, {"limit", limit}});
+  }
   common::Counter& c = registry_.GetCounter(
       "strata_agent_cardinality_dropped_samples_total",
       "Samples of series over their metric's series limit, dropped on the host.",
-      {{"metric", value}});
-  if (value != "_other_") dropped_[metric] = &c;
+      {{"metric", named ? metric : "_other_"}});
+  if (named) dropped_[metric] = &c;
   return c;
 }
 
@@ -125,13 +134,7 @@ bool CardinalityGuard::Admit(const common::SeriesSample& s, int64_t now) {
     m.last_seen_ms.emplace(id, now);
     return true;
   }
-  DroppedCounterLocked(metric).Inc();
-  if (!m.logged) {
-    m.logged = true;
-    common::Log(common::LogLevel::kWarn, "cardinality",
-                "metric reached its series limit; new series are dropped",
-                {{"metric", metric}, {"limit", limit}});
-  }
+  DroppedCounterLocked(metric, limit).Inc();
   return false;
 }
 
@@ -142,7 +145,7 @@ void CardinalityGuard::SweepLocked(int64_t now) {
     for (auto s = seen.begin(); s != seen.end();) {
       s = s->second < oldest ? seen.erase(s) : std::next(s);
     }
-    it = seen.empty() && !it->second.logged ? series_.erase(it) : std::next(it);
+    it = seen.empty() ? series_.erase(it) : std::next(it);
   }
 }
 

@@ -10,8 +10,8 @@
 //   2. limits: a metric may have at most its `metric_limits` entry's max_series, else
 //      max_series_per_metric (0: no limit), distinct series. A sample of a series past the limit
 //      is dropped and counted in strata_agent_cardinality_dropped_samples_total{metric} (the first
-//      100 metric names get their own label value, the rest share "_other_"), and the first drop
-//      of each metric is logged. Series already admitted keep flowing.
+//      100 metric names get their own label value, the rest share "_other_"); the first drop of
+//      each of those 100 is logged, and of the rest once. Series already admitted keep flowing.
 // A series leaves the count when its staleness marker passes or when it has not been seen for
 // series_ttl, so churn frees room over time. Thread-safe (inputs push from their own threads).
 
@@ -76,7 +76,6 @@ class CardinalityGuard final : public SampleSink {
   };
   struct MetricSeries {
     std::unordered_map<uint64_t, int64_t> last_seen_ms;  // by series hash
-    bool logged = false;
   };
 
   CardinalityGuard(const CardinalityConfig& config, SampleSink& next, const common::Clock& clock,
@@ -85,7 +84,8 @@ class CardinalityGuard final : public SampleSink {
   bool Admit(const common::SeriesSample& s, int64_t now);
   int64_t LimitFor(const std::string& metric) const;
   void SweepLocked(int64_t now);
-  common::Counter& DroppedCounterLocked(const std::string& metric);
+  // The metric's dropped-samples counter; the first time, logs the drop.
+  common::Counter& DroppedCounterLocked(const std::string& metric, int64_t limit);
 
   const CardinalityConfig config_;
   SampleSink& next_;
@@ -95,8 +95,9 @@ class CardinalityGuard final : public SampleSink {
   std::unordered_map<std::string, int64_t> limits_;  // metric_limits by name
 
   std::mutex mu_;
-  std::unordered_map<std::string, MetricSeries> series_;  // by metric name; guarded
-  std::unordered_map<std::string, common::Counter*> dropped_;
+  std::unordered_map<std::string, MetricSeries> series_;       // by metric name; guarded
+  std::unordered_map<std::string, common::Counter*> dropped_;  // at most kMaxCountedMetrics
+  bool other_logged_ = false;
   int64_t last_sweep_ms_ = 0;
 };
 

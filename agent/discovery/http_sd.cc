@@ -3,9 +3,9 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/base/log.h"
+#include "common/net/http_server.h"
 
 namespace strata::agent::discovery {
 
@@ -18,26 +18,16 @@ bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::str
   *path = slash == std::string::npos ? "/" : rest.substr(slash);
   if (!path->empty() && (*path)[0] == '?') *path = "/" + *path;
   if (authority.empty() || authority.find('@') != std::string::npos) return false;
-  *port = 80;
-  // [v6]:port, host:port or host.
-  size_t colon = std::string::npos;
-  if (authority[0] == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string::npos) return false;
-    *host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return false;
-      colon = close + 1;
-    }
+  // host:port or [v6]:port goes through the shared parser; without a port, 80.
+  const size_t close = authority.rfind(']');
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
+    if (!common::SplitHostPort(authority, host, port) || *port == 0) return false;
+    if (authority[0] != '[' && authority.substr(0, colon).empty()) return false;
   } else {
-    colon = authority.rfind(':');
-    *host = authority.substr(0, colon);
-  }
-  if (colon != std::string::npos) {
-    const char* begin = authority.data() + colon + 1;
-    const char* end = authority.data() + authority.size();
-    auto [ptr, ec] = std::from_chars(begin, end, *port);
-    if (ec != std::errc() || ptr != end || *port <= 0 || *port > 65535) return false;
+    if (authority[0] == '[' && close != authority.size() - 1) return false;
+    *host = authority[0] == '[' ? authority.substr(1, authority.size() - 2) : authority;
+    *port = 80;
   }
   return !host->empty();
 }

@@ -4,18 +4,14 @@
 #include <vector>
 
 #include "agent/cardinality/cardinality_guard.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace strata::agent::cardinality {
 namespace {
 
 using common::Labels;
 
-class FakeClock final : public common::Clock {
- public:
-  int64_t NowMs() const override { return now_ms; }
-  int64_t MonotonicMs() const override { return now_ms; }
-  int64_t now_ms = 1'000'000;
-};
+using strata::fakes::FakeClock;
 
 class Collect final : public SampleSink {
  public:

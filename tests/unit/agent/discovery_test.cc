@@ -14,16 +14,12 @@
 #include "agent/discovery/http_sd.h"
 #include "agent/discovery/target_group.h"
 #include "agent/inputs/scrape/scrape_input.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace strata::agent::discovery {
 namespace {
 
-class FakeClock final : public common::Clock {
- public:
-  int64_t NowMs() const override { return now_ms; }
-  int64_t MonotonicMs() const override { return now_ms; }
-  int64_t now_ms = 1'000'000;
-};
+using strata::fakes::FakeClock;
 
 TEST(ParseTargetGroupsTest, ReadsJsonAndYamlWithTheSourceLabel) {
   auto json = ParseTargetGroups(
