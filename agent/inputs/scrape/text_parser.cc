@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/model/names.h"
+#include "common/model/utf8.h"
 
 namespace strata::agent::scrape {
 namespace {
@@ -112,45 +113,6 @@ std::string Unescape(std::string_view raw, bool quotes) {
     }
   }
   return out;
-}
-
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. Label values end up in
-// protobuf `string` fields, which must hold valid UTF-8.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto lead = static_cast<unsigned char>(s[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    uint32_t code_point = 0;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-      code_point = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      code_point = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i < length) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(s[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    if ((length == 3 && code_point < 0x800) || (length == 4 && code_point < 0x10000) ||
-        code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 // For a decimal literal that from_chars found out of range, tells overflow (Go: error) from
@@ -491,7 +453,8 @@ class Parser {
         return LineError{"unterminated label value", label_name};
       }
       // Escapes only produce ASCII, so checking the raw bytes checks the unescaped value.
-      if (!IsValidUtf8(raw.raw_value)) return LineError{"invalid UTF-8 in label value", label_name};
+      if (!common::IsValidUtf8(raw.raw_value))
+        return LineError{"invalid UTF-8 in label value", label_name};
       raw_labels_.push_back(raw);
       cursor.SkipBlanks();
       if (cursor.Consume(',')) continue;
