@@ -61,6 +61,8 @@ const common::Schema<AgentConfig>& AgentConfigSchema() {
                 "host")
         .Object("host", &AgentConfig::host, host::HostOptionsSchema(),
                 "host counters from /proc (node_exporter names)")
+        .Object("statsd", &AgentConfig::statsd, statsd::StatsdOptionsSchema(),
+                "StatsD / DogStatsD server (UDP and TCP), aggregated and flushed as series")
         .Check([](const AgentConfig& c) -> std::string {
           common::LogLevel l;
           if (!common::ParseLogLevel(c.log_level, &l)) {

@@ -10,6 +10,7 @@
 #include "agent/cardinality/cardinality_guard.h"
 #include "agent/inputs/host/host_input.h"
 #include "agent/inputs/scrape/scrape_config.h"
+#include "agent/inputs/statsd/statsd_config.h"
 #include "common/config/schema.h"
 
 namespace strata::agent {
@@ -41,6 +42,7 @@ struct AgentConfig {
   CollectorConnConfig collector;
   std::vector<scrape::ScrapeConfig> scrape_configs = DefaultScrapeConfigs();
   host::HostOptions host;
+  statsd::StatsdOptions statsd;
   cardinality::CardinalityConfig cardinality;
 
   static std::vector<scrape::ScrapeConfig> DefaultScrapeConfigs();

@@ -12,7 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   clang libclang-rt-14-dev python3 python3-pytest prometheus-node-exporter xxhash
-  victoria-metrics python3-snappy prometheus python3-prometheus-client
+  victoria-metrics python3-snappy prometheus python3-prometheus-client nodejs
 )
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" = "test" ]; then pkgs+=("${test_pkgs[@]}"); fi
@@ -22,3 +22,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 echo "dependencies installed (${#pkgs[@]} packages)"
+if [ "${1:-}" = "test" ]; then "$(dirname "$0")/install-test-clients.sh"; fi

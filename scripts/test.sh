@@ -10,7 +10,11 @@ jobs=${STRATA_JOBS:-$(nproc)}
 cd "$root"
 start=$SECONDS
 
-if [ "${STRATA_SKIP_INSTALL:-0}" != 1 ]; then scripts/install-deps.sh test; fi
+if [ "${STRATA_SKIP_INSTALL:-0}" != 1 ]; then
+  scripts/install-deps.sh test
+else
+  scripts/install-test-clients.sh  # npm, not apt: cheap when already installed
+fi
 
 echo "== build (gcc, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_WERROR=ON >/dev/null

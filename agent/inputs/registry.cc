@@ -2,6 +2,7 @@
 
 #include "agent/inputs/host/host_input.h"
 #include "agent/inputs/scrape/scrape_input.h"
+#include "agent/inputs/statsd/statsd_input.h"
 
 namespace strata::agent {
 
@@ -15,6 +16,9 @@ std::vector<std::unique_ptr<Input>> BuildInputs(const AgentConfig& config,
   }
   if (config.host.enabled) {
     inputs.push_back(std::make_unique<host::HostInput>(config.host, clock, registry));
+  }
+  if (config.statsd.enabled) {
+    inputs.push_back(std::make_unique<statsd::StatsdInput>(config.statsd, clock, registry));
   }
   return inputs;
 }

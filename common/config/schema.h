@@ -141,6 +141,34 @@ class Schema {
         });
   }
 
+  // A list of numbers such as `quantiles: [0.5, 0.99]`.
+  Schema& DoubleList(std::string name, std::vector<double> T::*field, std::string doc) {
+    return Add(
+        name, doc,
+        [field](const YAML::Node& n, const std::string& file, const std::string& path, T* out) {
+          if (!n.IsSequence()) return ConfigError(file, n, path, "expected a list of numbers");
+          std::vector<double> v;
+          for (size_t i = 0; i < n.size(); ++i) {
+            double d = 0;
+            if (!n[i].IsScalar() || !ParseDouble(n[i].Scalar(), &d)) {
+              return ConfigError(file, n[i], path + "[" + std::to_string(i) + "]",
+                                 "expected a number");
+            }
+            v.push_back(d);
+          }
+          out->*field = std::move(v);
+          return absl::OkStatus();
+        },
+        [field](const T& d) {
+          std::string s = "[";
+          for (size_t i = 0; i < (d.*field).size(); ++i) {
+            if (i > 0) s += ", ";
+            s += FormatDouble((d.*field)[i]);
+          }
+          return s + "]";
+        });
+  }
+
   // A string map such as `labels: {env: prod}`.
   Schema& StringMap(std::string name, std::vector<std::pair<std::string, std::string>> T::*field,
                     std::string doc) {

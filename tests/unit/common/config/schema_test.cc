@@ -15,6 +15,7 @@ struct Options {
   int64_t workers = 4;
   bool enabled = true;
   double ratio = 0.5;
+  std::vector<double> quantiles = {0.5, 0.99};
   std::vector<Target> targets;
 };
 
@@ -28,6 +29,7 @@ Schema<Options> MakeSchema() {
       .Int("workers", &Options::workers, "threads", 1, 64)
       .Bool("enabled", &Options::enabled, "on/off")
       .Double("ratio", &Options::ratio, "a ratio")
+      .DoubleList("quantiles", &Options::quantiles, "some numbers")
       .ObjectList("targets", &Options::targets, target, "targets");
   return s;
 }
@@ -105,7 +107,19 @@ TEST(SchemaTest, DescribeRoundTripsDefaults) {
   EXPECT_EQ(parsed.workers, 4);
   ASSERT_EQ(parsed.targets.size(), 1u);
   EXPECT_EQ(parsed.targets[0].interval_ms, 30000);
+  EXPECT_EQ(parsed.quantiles, (std::vector<double>{0.5, 0.99}));
   EXPECT_NE(text.find("# threads"), std::string::npos);
+}
+
+TEST(SchemaTest, DecodesListsOfNumbersAndNamesTheBadElement) {
+  Options o;
+  ASSERT_TRUE(DecodeText("quantiles: [0.25, 1e-3, 1]\n", &o).ok());
+  EXPECT_EQ(o.quantiles, (std::vector<double>{0.25, 0.001, 1}));
+  absl::Status s = DecodeText("quantiles: [0.5, fast]\n", &o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("\"quantiles[1]\": expected a number"), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(DecodeText("quantiles: 0.5\n", &o).ok());
 }
 
 TEST(SchemaTest, YamlSyntaxErrorNamesLine) {
