@@ -63,6 +63,8 @@ const common::Schema<AgentConfig>& AgentConfigSchema() {
                 "host counters from /proc (node_exporter names)")
         .Object("statsd", &AgentConfig::statsd, statsd::StatsdOptionsSchema(),
                 "StatsD / DogStatsD server (UDP and TCP), aggregated and flushed as series")
+        .Object("otlp", &AgentConfig::otlp, otlp::OtlpOptionsSchema(),
+                "OTLP metrics receivers (gRPC and HTTP), mapped onto Prometheus-style series")
         .Check([](const AgentConfig& c) -> std::string {
           common::LogLevel l;
           if (!common::ParseLogLevel(c.log_level, &l)) {

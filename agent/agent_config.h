@@ -9,6 +9,7 @@
 
 #include "agent/cardinality/cardinality_guard.h"
 #include "agent/inputs/host/host_input.h"
+#include "agent/inputs/otlp/otlp_config.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/statsd/statsd_config.h"
 #include "common/config/schema.h"
@@ -43,6 +44,7 @@ struct AgentConfig {
   std::vector<scrape::ScrapeConfig> scrape_configs = DefaultScrapeConfigs();
   host::HostOptions host;
   statsd::StatsdOptions statsd;
+  otlp::OtlpOptions otlp;
   cardinality::CardinalityConfig cardinality;
 
   static std::vector<scrape::ScrapeConfig> DefaultScrapeConfigs();

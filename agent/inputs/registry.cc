@@ -1,6 +1,7 @@
 #include "agent/inputs/registry.h"
 
 #include "agent/inputs/host/host_input.h"
+#include "agent/inputs/otlp/otlp_input.h"
 #include "agent/inputs/scrape/scrape_input.h"
 #include "agent/inputs/statsd/statsd_input.h"
 
@@ -16,6 +17,9 @@ std::vector<std::unique_ptr<Input>> BuildInputs(const AgentConfig& config,
   }
   if (config.host.enabled) {
     inputs.push_back(std::make_unique<host::HostInput>(config.host, clock, registry));
+  }
+  if (config.otlp.enabled) {
+    inputs.push_back(std::make_unique<otlp::OtlpInput>(config.otlp, clock, registry));
   }
   if (config.statsd.enabled) {
     inputs.push_back(std::make_unique<statsd::StatsdInput>(config.statsd, clock, registry));
