@@ -65,6 +65,9 @@ const common::Schema<AgentConfig>& AgentConfigSchema() {
                 "StatsD / DogStatsD server (UDP and TCP), aggregated and flushed as series")
         .Object("otlp", &AgentConfig::otlp, otlp::OtlpOptionsSchema(),
                 "OTLP metrics receivers (gRPC and HTTP), mapped onto Prometheus-style series")
+        .Object("ebpf", &AgentConfig::ebpf, ebpf::EbpfOptionsSchema(),
+                "kernel collectors in eBPF: run-queue and block I/O latency, TCP retransmits, "
+                "syscalls and execs per cgroup, OOM kills")
         .Check([](const AgentConfig& c) -> std::string {
           common::LogLevel l;
           if (!common::ParseLogLevel(c.log_level, &l)) {

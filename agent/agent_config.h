@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/cardinality/cardinality_guard.h"
+#include "agent/inputs/ebpf/ebpf_config.h"
 #include "agent/inputs/host/host_input.h"
 #include "agent/inputs/otlp/otlp_config.h"
 #include "agent/inputs/scrape/scrape_config.h"
@@ -45,6 +46,7 @@ struct AgentConfig {
   host::HostOptions host;
   statsd::StatsdOptions statsd;
   otlp::OtlpOptions otlp;
+  ebpf::EbpfOptions ebpf;
   cardinality::CardinalityConfig cardinality;
 
   static std::vector<scrape::ScrapeConfig> DefaultScrapeConfigs();

@@ -9,10 +9,12 @@ build_pkgs=(
   liblz4-dev libxxhash-dev libsnappy-dev libssl-dev libre2-dev libroaring-dev
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libbpf-dev bpftool
 )
 test_pkgs=(
   clang libclang-rt-14-dev python3 python3-pytest prometheus-node-exporter xxhash
   victoria-metrics python3-snappy prometheus python3-prometheus-client nodejs
+  iproute2
 )
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" = "test" ]; then pkgs+=("${test_pkgs[@]}"); fi

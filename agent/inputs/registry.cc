@@ -1,5 +1,6 @@
 #include "agent/inputs/registry.h"
 
+#include "agent/inputs/ebpf/ebpf_input.h"
 #include "agent/inputs/host/host_input.h"
 #include "agent/inputs/otlp/otlp_input.h"
 #include "agent/inputs/scrape/scrape_input.h"
@@ -17,6 +18,9 @@ std::vector<std::unique_ptr<Input>> BuildInputs(const AgentConfig& config,
   }
   if (config.host.enabled) {
     inputs.push_back(std::make_unique<host::HostInput>(config.host, clock, registry));
+  }
+  if (config.ebpf.enabled) {
+    inputs.push_back(std::make_unique<ebpf::EbpfInput>(config.ebpf, clock, registry));
   }
   if (config.otlp.enabled) {
     inputs.push_back(std::make_unique<otlp::OtlpInput>(config.otlp, clock, registry));

@@ -8,18 +8,6 @@ namespace strata::agent::otlp {
 using opentelemetry::proto::metrics::v1::ExponentialHistogramDataPoint;
 using opentelemetry::proto::metrics::v1::HistogramDataPoint;
 
-std::string FormatBound(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (std::isnan(v)) return "NaN";
-  char buf[512];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  if (ec != std::errc()) {
-    auto [e2, ec2] = std::to_chars(buf, buf + sizeof(buf), v);
-    return std::string(buf, e2);
-  }
-  return std::string(buf, end);
-}
-
 void ClassicHistogram::Add(const ClassicHistogram& other) {
   std::vector<std::pair<double, double>> merged;
   merged.reserve(buckets.size() + other.buckets.size());

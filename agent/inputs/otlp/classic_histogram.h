@@ -41,8 +41,5 @@ std::optional<ClassicHistogram> FromExponential(
     const opentelemetry::proto::metrics::v1::ExponentialHistogramDataPoint& p, size_t max_buckets,
     std::string* error);
 
-// Prometheus' text for an `le` or `quantile` label: the shortest decimal that reads back as
-// `v` ("0.1", "1", "2.5e-05" is written "0.000025"), "+Inf" / "-Inf".
-std::string FormatBound(double v);
 
 }  // namespace strata::agent::otlp

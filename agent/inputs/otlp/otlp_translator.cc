@@ -9,6 +9,7 @@
 #include "agent/inputs/otlp/attribute_labels.h"
 #include "agent/inputs/otlp/classic_histogram.h"
 #include "agent/inputs/otlp/metric_naming.h"
+#include "common/model/float_text.h"
 
 namespace strata::agent::otlp {
 
@@ -162,7 +163,7 @@ class OtlpTranslator::Request {
     for (const auto& [bound, count] : h.buckets) {
       cumulative += count;
       std::vector<common::Label> l = labels;
-      l.push_back({"le", FormatBound(bound)});
+      l.push_back({"le", common::FormatFloatPlain(bound)});
       Emit(name + "_bucket", std::move(l), ts, cumulative);
     }
     std::vector<common::Label> inf = labels;
@@ -236,7 +237,7 @@ class OtlpTranslator::Request {
       const bool stale = NoRecordedValue(p.flags());
       for (const auto& q : p.quantile_values()) {
         std::vector<common::Label> l = labels;
-        l.push_back({"quantile", FormatBound(q.quantile())});
+        l.push_back({"quantile", common::FormatFloatPlain(q.quantile())});
         Emit(name, std::move(l), ts, stale ? common::StaleNaN() : q.value());
       }
       Emit(name + "_sum", labels, ts, stale ? common::StaleNaN() : p.sum());

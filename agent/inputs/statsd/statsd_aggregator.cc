@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "common/model/float_text.h"
 #include "common/model/names.h"
 
 namespace strata::agent::statsd {
@@ -49,16 +50,6 @@ void NormalizeLabelInto(std::string_view name, std::string* out) {
   for (char c : name) out->push_back(ok(c) ? c : '_');
 }
 
-std::string FormatQuantile(double q) {
-  // Prometheus writes quantile labels the way Go's strconv.FormatFloat(q, 'g', -1) does, e.g.
-  // "0.5", "0.99", "1".
-  char buf[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    snprintf(buf, sizeof(buf), "%.*g", precision, q);
-    if (std::strtod(buf, nullptr) == q) break;
-  }
-  return buf;
-}
 
 }  // namespace
 
@@ -251,7 +242,7 @@ StatsdAggregator::Series StatsdAggregator::NewSeries(Kind kind) const {
     case Kind::kSummary:
       for (double q : options_.quantiles) {
         std::vector<common::Label> l = with_name(name_);
-        l.push_back({"quantile", FormatQuantile(q)});
+        l.push_back({"quantile", common::FormatFloatPlain(q)});
         s.outputs.push_back(common::Labels::FromUnsorted(std::move(l)));
       }
       s.outputs.push_back(common::Labels::FromUnsorted(with_name(name_ + "_sum")));

@@ -56,15 +56,6 @@ void CheckNoDuplicateLabelsets(const Vector& vector) {
   }
 }
 
-std::string FormatFloatPlain(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  if (ec != std::errc()) return "NaN";
-  return std::string(buf, ptr);
-}
-
 double Quantile(double phi, std::span<double> values) {
   if (values.empty() || std::isnan(phi)) return std::numeric_limits<double>::quiet_NaN();
   if (phi < 0) return -std::numeric_limits<double>::infinity();

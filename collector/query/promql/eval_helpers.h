@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "collector/query/promql/ast.h"
 #include "collector/query/promql/value.h"
+#include "common/model/float_text.h"
 #include "common/model/labels.h"
 
 namespace strata::collector::promql {
@@ -82,7 +83,7 @@ std::string LabelsKey(const common::Labels& labels);
 void CheckNoDuplicateLabelsets(const Vector& vector);
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64), with "NaN", "+Inf", "-Inf".
-std::string FormatFloatPlain(double v);
+using common::FormatFloatPlain;
 
 // Prometheus' quantile of a set of values (the values are sorted in place): phi < 0 gives -Inf,
 // phi > 1 +Inf, NaN or no values NaN; between samples it interpolates linearly.

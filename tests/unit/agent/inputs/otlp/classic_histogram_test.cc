@@ -124,13 +124,5 @@ TEST(ClassicHistogramTest, DeltasAddBucketByBound) {
   EXPECT_FALSE(a.sum.has_value());
 }
 
-TEST(ClassicHistogramTest, FormatsBoundsLikePrometheus) {
-  EXPECT_EQ(FormatBound(0.1), "0.1");
-  EXPECT_EQ(FormatBound(1), "1");
-  EXPECT_EQ(FormatBound(2.5e-05), "0.000025");
-  EXPECT_EQ(FormatBound(-3), "-3");
-  EXPECT_EQ(FormatBound(INFINITY), "+Inf");
-}
-
 }  // namespace
 }  // namespace strata::agent::otlp
