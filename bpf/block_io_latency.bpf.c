@@ -11,7 +11,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  /* LRU: an entry whose completion never comes (a task that exits while queued, a request
+   * the tracepoint missed) is evicted instead of filling the map. */
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 65536);
   __type(key, __u64); /* struct request * */
   __type(value, __u64);
