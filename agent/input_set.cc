@@ -35,10 +35,11 @@ absl::Status InputSet::StartInputs(const AgentConfig& config) {
   inputs_ = BuildInputs(config, clock_, registry_, &scrape_states_);
   for (auto& input : inputs_) {
     if (absl::Status s = input->Start(sink_); !s.ok()) {
+      const std::string name = input->Name();  // Stop() destroys the inputs
       Log(LogLevel::kError, kComponent, "input failed to start",
-          {{"input", input->Name()}, {"error", std::string(s.message())}});
+          {{"input", name}, {"error", std::string(s.message())}});
       Stop();
-      return absl::InvalidArgumentError("input " + input->Name() + ": " + std::string(s.message()));
+      return absl::InvalidArgumentError("input " + name + ": " + std::string(s.message()));
     }
     Log(LogLevel::kInfo, kComponent, "input started", {{"input", input->Name()}});
   }

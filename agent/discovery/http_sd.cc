@@ -9,16 +9,26 @@
 
 namespace strata::agent::discovery {
 
-bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.compare(0, kScheme.size(), kScheme) != 0) return false;
-  const std::string rest = url.substr(kScheme.size());
+bool SplitUrl(const std::string& url, std::string* scheme, std::string* host, int* port,
+              std::string* path) {
+  const size_t sep = url.find("://");
+  if (sep == std::string::npos) return false;
+  *scheme = url.substr(0, sep);
+  int default_port = 0;
+  if (*scheme == "http") {
+    default_port = 80;
+  } else if (*scheme == "https") {
+    default_port = 443;
+  } else {
+    return false;
+  }
+  const std::string rest = url.substr(sep + 3);
   const size_t slash = rest.find_first_of("/?");
   std::string authority = rest.substr(0, slash);
   *path = slash == std::string::npos ? "/" : rest.substr(slash);
   if (!path->empty() && (*path)[0] == '?') *path = "/" + *path;
   if (authority.empty() || authority.find('@') != std::string::npos) return false;
-  // host:port or [v6]:port goes through the shared parser; without a port, 80.
+  // host:port or [v6]:port goes through the shared parser; without a port, the scheme's.
   const size_t close = authority.rfind(']');
   const size_t colon = authority.rfind(':');
   if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
@@ -27,9 +37,19 @@ bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::str
   } else {
     if (authority[0] == '[' && close != authority.size() - 1) return false;
     *host = authority[0] == '[' ? authority.substr(1, authority.size() - 2) : authority;
-    *port = 80;
+    *port = default_port;
   }
   return !host->empty();
+}
+
+std::string JoinHostPort(const std::string& host, int port) {
+  const std::string p = std::to_string(port);
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + p : host + ":" + p;
+}
+
+bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path) {
+  std::string scheme;
+  return SplitUrl(url, &scheme, host, port, path) && scheme == "http";
 }
 
 const common::Schema<HttpSdConfig>& HttpSdConfigSchema() {

@@ -49,7 +49,15 @@ class HttpDiscoverer final : public Discoverer {
   std::string last_error_;
 };
 
-// Splits an http:// URL into host, port (80 when absent) and path with query ("/" when absent).
+// Splits an http:// or https:// URL into scheme, host, port (80 or 443 when absent) and path with
+// query ("/" when absent). False for other schemes, user info, and malformed hosts or ports.
+bool SplitUrl(const std::string& url, std::string* scheme, std::string* host, int* port,
+              std::string* path);
+
+// "host:port", or "[host]:port" when host is an IPv6 address.
+std::string JoinHostPort(const std::string& host, int port);
+
+// SplitUrl for http:// URLs only.
 bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path);
 
 }  // namespace strata::agent::discovery

@@ -116,57 +116,21 @@ class Schema {
   }
 
   Schema& StringList(std::string name, std::vector<std::string> T::*field, std::string doc) {
-    return Add(
-        name, doc,
-        [field](const YAML::Node& n, const std::string& file, const std::string& path, T* out) {
-          if (!n.IsSequence()) return ConfigError(file, n, path, "expected a list of strings");
-          std::vector<std::string> v;
-          for (size_t i = 0; i < n.size(); ++i) {
-            if (!n[i].IsScalar()) {
-              return ConfigError(file, n[i], path + "[" + std::to_string(i) + "]",
-                                 "expected a string");
-            }
-            v.push_back(n[i].Scalar());
-          }
-          out->*field = std::move(v);
-          return absl::OkStatus();
+    return ScalarList<std::string>(
+        std::move(name), field, std::move(doc), "string",
+        [](const std::string& text, std::string* out) {
+          *out = text;
+          return true;
         },
-        [field](const T& d) {
-          std::string s = "[";
-          for (size_t i = 0; i < (d.*field).size(); ++i) {
-            if (i > 0) s += ", ";
-            s += QuoteYaml((d.*field)[i]);
-          }
-          return s + "]";
-        });
+        [](const std::string& v) { return QuoteYaml(v); });
   }
 
   // A list of numbers such as `quantiles: [0.5, 0.99]`.
   Schema& DoubleList(std::string name, std::vector<double> T::*field, std::string doc) {
-    return Add(
-        name, doc,
-        [field](const YAML::Node& n, const std::string& file, const std::string& path, T* out) {
-          if (!n.IsSequence()) return ConfigError(file, n, path, "expected a list of numbers");
-          std::vector<double> v;
-          for (size_t i = 0; i < n.size(); ++i) {
-            double d = 0;
-            if (!n[i].IsScalar() || !ParseDouble(n[i].Scalar(), &d)) {
-              return ConfigError(file, n[i], path + "[" + std::to_string(i) + "]",
-                                 "expected a number");
-            }
-            v.push_back(d);
-          }
-          out->*field = std::move(v);
-          return absl::OkStatus();
-        },
-        [field](const T& d) {
-          std::string s = "[";
-          for (size_t i = 0; i < (d.*field).size(); ++i) {
-            if (i > 0) s += ", ";
-            s += FormatDouble((d.*field)[i]);
-          }
-          return s + "]";
-        });
+    return ScalarList<double>(
+        std::move(name), field, std::move(doc), "number",
+        [](const std::string& text, double* out) { return ParseDouble(text, out); },
+        [](double v) { return FormatDouble(v); });
   }
 
   // A string map such as `labels: {env: prod}`.
@@ -325,6 +289,37 @@ class Schema {
     if (doc.empty()) return;
     out->append(indent, ' ').append("# ").append(doc).push_back('\n');
   }
+  // A YAML list of scalars, each parsed by `parse` ("expected a <what>" when it fails) and
+  // written back by `format`.
+  template <typename E, typename Parse, typename Format>
+  Schema& ScalarList(std::string name, std::vector<E> T::*field, std::string doc, std::string what,
+                     Parse parse, Format format) {
+    return Add(
+        name, doc,
+        [field, what, parse](const YAML::Node& n, const std::string& file, const std::string& path,
+                             T* out) {
+          if (!n.IsSequence())
+            return ConfigError(file, n, path, "expected a list of " + what + "s");
+          std::vector<E> v(n.size());
+          for (size_t i = 0; i < n.size(); ++i) {
+            if (!n[i].IsScalar() || !parse(n[i].Scalar(), &v[i])) {
+              return ConfigError(file, n[i], path + "[" + std::to_string(i) + "]",
+                                 "expected a " + what);
+            }
+          }
+          out->*field = std::move(v);
+          return absl::OkStatus();
+        },
+        [field, format](const T& d) {
+          std::string s = "[";
+          for (size_t i = 0; i < (d.*field).size(); ++i) {
+            if (i > 0) s += ", ";
+            s += format((d.*field)[i]);
+          }
+          return s + "]";
+        });
+  }
+
   static std::string Commented(const std::string& text, int indent) {
     std::string out;
     size_t start = 0;

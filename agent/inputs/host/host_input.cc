@@ -2,18 +2,21 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
-#include "agent/inputs/host/proc_parsers.h"
 #include "common/base/check.h"
 #include "common/base/log.h"
 #include "common/model/labels.h"
+#include "common/model/utf8.h"
 
 namespace strata::agent::host {
 namespace {
@@ -25,14 +28,22 @@ constexpr std::string_view kComponent = "host";
 // on the largest machines are well under 1 MiB.
 constexpr size_t kMaxProcFileBytes = 16 << 20;
 
-// Reads the whole file at `path` into `out`. On failure returns false with `error` set.
-bool ReadProcFile(const std::string& path, std::string* out, std::string* error) {
+constexpr char kStatfsErrorsName[] = "strata_agent_host_statfs_errors_total";
+constexpr char kStatfsErrorsHelp[] =
+    "Mounts whose usage could not be read, by reason: error (statfs failed), timeout (it did not "
+    "return in time), hung (not tried: an earlier call has not returned).";
+
+// Reads the whole file at `path` into `out`. On failure returns false with `error` set, and
+// `open_errno` set when the file could not be opened (0 otherwise).
+bool ReadProcFile(const std::string& path, std::string* out, std::string* error, int* open_errno) {
   out->clear();
+  *open_errno = 0;
   int fd = -1;
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
+    *open_errno = errno;
     *error = std::error_code(errno, std::generic_category()).message();
     return false;
   }
@@ -71,15 +82,44 @@ int64_t UserHz() {
   return hz > 0 ? hz : 100;
 }
 
+common::SeriesSample Series(std::vector<common::Label> labels, double value, int64_t ts_ms) {
+  return common::SeriesSample{common::Labels::FromUnsorted(std::move(labels)), {ts_ms, value}};
+}
+
+// node_uname_info: the fields node_exporter calls sysname, release, version, machine, nodename
+// and domainname. Nothing is appended if uname fails (it cannot on Linux) or a field is not
+// UTF-8.
+void AppendUnameInfo(int64_t ts_ms, common::SampleBatch& out) {
+  struct utsname u {};
+  if (::uname(&u) != 0) return;
+  std::vector<common::Label> labels = {{std::string(common::kMetricNameLabel), "node_uname_info"},
+                                       {"sysname", u.sysname},
+                                       {"release", u.release},
+                                       {"version", u.version},
+                                       {"machine", u.machine},
+                                       {"nodename", u.nodename},
+                                       {"domainname", u.domainname}};
+  for (const common::Label& l : labels) {
+    if (!common::IsValidUtf8(l.value)) return;
+  }
+  out.push_back(Series(std::move(labels), 1, ts_ms));
+}
+
 common::Schema<HostOptions> MakeSchema() {
   common::Schema<HostOptions> s;
-  s.Bool("enabled", &HostOptions::enabled, "Collect host metrics from /proc.")
+  s.Bool("enabled", &HostOptions::enabled,
+         "Collect host metrics from /proc, statfs of the mounted filesystems and uname.")
       .DurationMs("interval", &HostOptions::interval_ms, "How often to read the /proc files.", 1000)
       .String("proc_root", &HostOptions::proc_root,
-              "Where procfs is mounted; the host's /proc when the agent runs in a container.")
+              "Where procfs is mounted; the host's /proc when the agent runs in a container. The "
+              "filesystems are those listed in <proc_root>/self/mounts.")
       .String("job", &HostOptions::job, "The job label on every host series.")
       .String("instance", &HostOptions::instance,
               "The instance label on every host series; empty means this machine's hostname.")
+      .DurationMs("statfs_timeout", &HostOptions::statfs_timeout_ms,
+                  "How long statfs may take on one mount (a dead network mount can hang) before "
+                  "the mount is reported as failed and skipped until the call returns.",
+                  1)
       .Check([](const HostOptions& o) -> std::string {
         if (o.proc_root.empty()) return "proc_root must not be empty";
         if (o.job.empty()) return "job must not be empty";
@@ -95,18 +135,30 @@ const common::Schema<HostOptions>& HostOptionsSchema() {
   return schema;
 }
 
-HostInput::HostInput(HostOptions options, const common::Clock& clock, common::Registry& metrics)
+HostInput::HostInput(HostOptions options, const common::Clock& clock, common::Registry& metrics,
+                     StatfsFn statfs)
     : options_(std::move(options)),
       clock_(clock),
       instance_(options_.instance.empty() ? Hostname() : options_.instance),
       user_hz_(UserHz()),
       collections_(metrics.GetCounter("strata_agent_host_collections_total",
                                       "Collections of host metrics from /proc.")),
+      statfs_errors_(
+          metrics.GetCounter(kStatfsErrorsName, kStatfsErrorsHelp, {{"reason", "error"}})),
+      statfs_timeouts_(
+          metrics.GetCounter(kStatfsErrorsName, kStatfsErrorsHelp, {{"reason", "timeout"}})),
+      statfs_hung_(metrics.GetCounter(kStatfsErrorsName, kStatfsErrorsHelp, {{"reason", "hung"}})),
+      statfs_(std::move(statfs), options_.statfs_timeout_ms),
       files_{{{Kind::kStat, "stat"},
               {Kind::kMeminfo, "meminfo"},
               {Kind::kLoadavg, "loadavg"},
               {Kind::kNetDev, "net/dev"},
-              {Kind::kDiskstats, "diskstats"}}} {
+              {Kind::kDiskstats, "diskstats"},
+              {Kind::kVmstat, "vmstat"},
+              {Kind::kPressure, "pressure/cpu", true},
+              {Kind::kPressure, "pressure/io", true},
+              {Kind::kPressure, "pressure/memory", true},
+              {Kind::kMounts, "self/mounts"}}} {
   STRATA_CHECK(options_.interval_ms > 0) << "host input interval must be positive";
   for (ProcFile& f : files_) {
     f.read_errors = &metrics.GetCounter("strata_agent_host_read_errors_total",
@@ -172,9 +224,11 @@ common::SampleBatch HostInput::Collect() {
   common::SampleBatch batch;
   std::string text;
   std::string error;
+  int open_errno = 0;
   for (ProcFile& file : files_) {
     const std::string path = options_.proc_root + "/" + file.path;
-    if (!ReadProcFile(path, &text, &error)) {
+    if (!ReadProcFile(path, &text, &error, &open_errno)) {
+      if (file.optional && open_errno == ENOENT) continue;
       file.read_errors->Inc();
       if (!file.read_failing) {
         common::Log(common::LogLevel::kWarn, kComponent,
@@ -207,6 +261,17 @@ common::SampleBatch HostInput::Collect() {
       case Kind::kDiskstats:
         stats = ParseDiskstats(text, ts_ms, batch);
         break;
+      case Kind::kVmstat:
+        stats = ParseVmstat(text, ts_ms, batch);
+        break;
+      case Kind::kPressure:
+        // "pressure/cpu" → "cpu".
+        stats = ParsePressure(std::string_view(file.path).substr(sizeof("pressure/") - 1), text,
+                              ts_ms, batch);
+        break;
+      case Kind::kMounts:
+        stats = CollectFilesystems(text, ts_ms, batch);
+        break;
     }
     if (stats.malformed_lines > 0) {
       file.parse_errors->Inc(static_cast<double>(stats.malformed_lines));
@@ -220,12 +285,76 @@ common::SampleBatch HostInput::Collect() {
     }
   }
 
+  AppendUnameInfo(ts_ms, batch);
+  batch.push_back(Series({{std::string(common::kMetricNameLabel), "node_time_seconds"}},
+                         static_cast<double>(ts_ms) / 1000, ts_ms));
+
   for (common::SeriesSample& s : batch) {
     s.labels =
         common::LabelsBuilder(s.labels).Set("job", options_.job).Set("instance", instance_).Build();
   }
   collections_.Inc();
   return batch;
+}
+
+ParseStats HostInput::CollectFilesystems(std::string_view mounts_text, int64_t ts_ms,
+                                         common::SampleBatch& out) {
+  std::vector<MountEntry> mounts;
+  const ParseStats stats = ParseMounts(mounts_text, mounts);
+  for (const MountEntry& m : mounts) {
+    const StatfsProber::Result r = statfs_.Probe(m.mount_point);
+    const auto append = [&](const char* name, double value) {
+      out.push_back(Series({{std::string(common::kMetricNameLabel), name},
+                            {"device", m.device},
+                            {"fstype", m.fs_type},
+                            {"mountpoint", m.mount_point}},
+                           value, ts_ms));
+    };
+    append("node_filesystem_device_error", r.outcome == StatfsProber::Outcome::kOk ? 0 : 1);
+    append("node_filesystem_readonly", m.read_only ? 1 : 0);
+    std::string_view failure;
+    std::string detail;
+    switch (r.outcome) {
+      case StatfsProber::Outcome::kOk: {
+        const double bsize = static_cast<double>(r.usage.block_size);
+        append("node_filesystem_size_bytes", static_cast<double>(r.usage.blocks) * bsize);
+        append("node_filesystem_free_bytes", static_cast<double>(r.usage.blocks_free) * bsize);
+        append("node_filesystem_avail_bytes", static_cast<double>(r.usage.blocks_avail) * bsize);
+        append("node_filesystem_files", static_cast<double>(r.usage.files));
+        append("node_filesystem_files_free", static_cast<double>(r.usage.files_free));
+        if (failing_mounts_.erase(m.mount_point) > 0) {
+          common::Log(common::LogLevel::kInfo, kComponent, "filesystem usage is readable again",
+                      {{"mountpoint", m.mount_point}});
+        }
+        continue;
+      }
+      case StatfsProber::Outcome::kFailed:
+        statfs_errors_.Inc();
+        failure = "statfs failed; reporting node_filesystem_device_error 1 until it succeeds";
+        detail = std::error_code(r.error, std::generic_category()).message();
+        break;
+      case StatfsProber::Outcome::kTimedOut:
+        statfs_timeouts_.Inc();
+        failure = "statfs did not return in time; skipping the mount until it does";
+        detail = "no answer after " + std::to_string(options_.statfs_timeout_ms) + " ms";
+        break;
+      case StatfsProber::Outcome::kHung:
+        statfs_hung_.Inc();
+        failure = "statfs not tried; reporting node_filesystem_device_error 1";
+        detail = "earlier statfs calls have not returned";
+        break;
+    }
+    if (failing_mounts_.insert(m.mount_point).second) {
+      common::Log(common::LogLevel::kWarn, kComponent, failure,
+                  {{"mountpoint", m.mount_point}, {"error", detail}});
+    }
+  }
+  // Forget failing mounts that are gone, so churning mounts cannot grow the set.
+  std::erase_if(failing_mounts_, [&](const std::string& mount_point) {
+    return std::none_of(mounts.begin(), mounts.end(),
+                        [&](const MountEntry& m) { return m.mount_point == mount_point; });
+  });
+  return stats;
 }
 
 }  // namespace strata::agent::host

@@ -5,10 +5,14 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
+
+#include "common/model/utf8.h"
 
 namespace strata::agent::host {
 namespace {
@@ -199,6 +203,55 @@ constexpr std::array<DiskField, kDiskFlushFields> kDiskFields = {{
     {"node_disk_flush_requests_time_seconds_total", DiskUnit::kMs},
 }};
 
+// Whether `name` may follow "node_vmstat_" in a metric name.
+bool IsMetricNamePart(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsExportedVmstatField(std::string_view name) {
+  static const re2::RE2 kInclude(R"((oom_kill|pgpg|pswp|pg.*fault).*)");
+  return re2::RE2::FullMatch(name, kInclude);
+}
+
+// Undoes the kernel's escaping of mount table fields (fs/proc_namespace.c writes ' ', '\t',
+// '\n' and '\\' as a backslash and three octal digits). False for a backslash that does not
+// start such an escape, or one that would decode to NUL.
+bool UnescapeMountField(std::string_view field, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\') {
+      out->push_back(field[i]);
+      continue;
+    }
+    if (i + 3 >= field.size()) return false;
+    int value = 0;
+    for (size_t j = i + 1; j <= i + 3; ++j) {
+      if (field[j] < '0' || field[j] > '7') return false;
+      value = value * 8 + (field[j] - '0');
+    }
+    if (value == 0 || value > 0xff) return false;
+    out->push_back(static_cast<char>(value));
+    i += 3;
+  }
+  return common::IsValidUtf8(*out);
+}
+
+bool HasMountOption(std::string_view options, std::string_view option) {
+  while (!options.empty()) {
+    const size_t comma = options.find(',');
+    if (options.substr(0, comma) == option) return true;
+    if (comma == std::string_view::npos) break;
+    options.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 ParseStats ParseProcStat(std::string_view text, int64_t user_hz, int64_t ts_ms, SampleBatch& out) {
@@ -347,6 +400,98 @@ bool IsExcludedDiskDevice(std::string_view device) {
   // RE2 matches in linear time, and a function-local static is built once, thread-safely.
   static const re2::RE2 kExclude(R"((z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+)");
   return re2::RE2::FullMatch(device, kExclude);
+}
+
+ParseStats ParseVmstat(std::string_view text, int64_t ts_ms, SampleBatch& out) {
+  ParseStats stats;
+  ForEachLine(text, stats, [&](std::string_view line) {
+    std::array<std::string_view, 3> fields;
+    uint64_t value = 0;
+    if (SplitFields(line, fields) != 2 || !IsMetricNamePart(fields[0]) ||
+        !ParseU64(fields[1], &value)) {
+      ++stats.malformed_lines;
+      return;
+    }
+    if (!IsExportedVmstatField(fields[0])) return;
+    Append(out, stats, "node_vmstat_" + std::string(fields[0]), static_cast<double>(value), ts_ms);
+  });
+  return stats;
+}
+
+ParseStats ParsePressure(std::string_view resource, std::string_view text, int64_t ts_ms,
+                         SampleBatch& out) {
+  ParseStats stats;
+  ForEachLine(text, stats, [&](std::string_view line) {
+    // Five fields today; a sixth is tolerated (and ignored) should a kernel add a key.
+    std::array<std::string_view, 6> fields;
+    const size_t count = SplitFields(line, fields);
+    const bool some = fields[0] == "some";
+    if (!some && fields[0] != "full") {
+      ++stats.malformed_lines;
+      return;
+    }
+    bool has_total = false;
+    uint64_t total_us = 0;
+    for (size_t i = 1; i < count; ++i) {
+      const size_t eq = fields[i].find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        ++stats.malformed_lines;
+        return;
+      }
+      if (fields[i].substr(0, eq) != "total") continue;
+      if (has_total || !ParseU64(fields[i].substr(eq + 1), &total_us)) {
+        ++stats.malformed_lines;
+        return;
+      }
+      has_total = true;
+    }
+    if (!has_total) {
+      ++stats.malformed_lines;
+      return;
+    }
+    if (!some && resource == "cpu") return;
+    Append(out, stats,
+           "node_pressure_" + std::string(resource) +
+               (some ? "_waiting_seconds_total" : "_stalled_seconds_total"),
+           static_cast<double>(total_us) / 1e6, ts_ms);
+  });
+  return stats;
+}
+
+ParseStats ParseMounts(std::string_view text, std::vector<MountEntry>& mounts) {
+  ParseStats stats;
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  ForEachLine(text, stats, [&](std::string_view line) {
+    std::array<std::string_view, 4> fields;
+    MountEntry m;
+    if (SplitFields(line, fields) < fields.size() || !UnescapeMountField(fields[0], &m.device) ||
+        !UnescapeMountField(fields[1], &m.mount_point) ||
+        !UnescapeMountField(fields[2], &m.fs_type)) {
+      ++stats.malformed_lines;
+      return;
+    }
+    if (IsExcludedMountPoint(m.mount_point) || IsExcludedFsType(m.fs_type)) return;
+    if (!seen.emplace(m.device, m.mount_point, m.fs_type).second) return;
+    m.read_only = HasMountOption(fields[3], "ro");
+    mounts.push_back(std::move(m));
+    ++stats.series;
+  });
+  return stats;
+}
+
+bool IsExcludedMountPoint(std::string_view mount_point) {
+  static const re2::RE2 kExclude(
+      "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)"
+      "($|/)");
+  return re2::RE2::PartialMatch(mount_point, kExclude);
+}
+
+bool IsExcludedFsType(std::string_view fs_type) {
+  static const re2::RE2 kExclude(
+      "autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|"
+      "mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|"
+      "tracefs");
+  return re2::RE2::FullMatch(fs_type, kExclude);
 }
 
 }  // namespace strata::agent::host

@@ -3,7 +3,8 @@
 // Parsers for the /proc files the host input reads. Each one turns the full text of one file
 // into series named and labelled as Prometheus' node_exporter names them, so dashboards built
 // for node_exporter work unchanged. Only names and label sets are mirrored; the values are
-// exactly what the kernel reports, converted to base units (seconds, bytes).
+// exactly what the kernel reports, converted to base units (seconds, bytes). The exception is
+// ParseMounts(), which yields the mount table for the host input to statfs(2).
 //
 // The text is untrusted (a different kernel, a container's fake /proc, a read cut short): a line
 // that does not have the expected shape is skipped as a whole and counted in
@@ -16,7 +17,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/model/sample.h"
 
@@ -24,7 +27,7 @@ namespace strata::agent::host {
 
 // What a parser did with one file.
 struct ParseStats {
-  size_t series = 0;           // Series appended to the batch.
+  size_t series = 0;           // Series appended to the batch (ParseMounts: mounts appended).
   size_t malformed_lines = 0;  // Lines skipped because they did not have the expected shape.
   bool ok() const { return malformed_lines == 0; }
 };
@@ -83,5 +86,55 @@ ParseStats ParseDiskstats(std::string_view text, int64_t ts_ms, common::SampleBa
 // node_exporter's default device exclusion, ^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$:
 // RAM disks, loop devices, floppies and partitions, whose I/O is already counted on their disk.
 bool IsExcludedDiskDevice(std::string_view device);
+
+// /proc/vmstat (proc(5)): one `name value` pair per line, the value an unsigned integer. The
+// fields node_exporter exports by default, those matching ^(oom_kill|pgpg|pswp|pg.*fault).*
+// (pgpgin, pgpgout, pswpin, pswpout, pgfault, pgmajfault, oom_kill on current kernels), become
+// node_vmstat_<name> with the kernel's value unchanged (pgpg* and pswp* count pages, the others
+// events; node_exporter does not convert them either). Other fields are not exported, but every
+// line must still have that shape: a name that cannot be part of a metric name, a missing or
+// non-integer value, or a third field make the line malformed.
+ParseStats ParseVmstat(std::string_view text, int64_t ts_ms, common::SampleBatch& out);
+
+// /proc/pressure/<resource> (Documentation/accounting/psi.rst) for resource cpu, io or memory:
+// `some avg10=A avg60=B avg300=C total=T` and `full ...` with the same keys. `total` is the
+// stall time since boot in microseconds; it is exported in seconds as
+//   some → node_pressure_<resource>_waiting_seconds_total (at least one task was stalled)
+//   full → node_pressure_<resource>_stalled_seconds_total (every non-idle task was stalled)
+// except that cpu's full line (Linux 5.13+; always 0 for the whole system) is not exported, as
+// node_exporter does not export it. The averages are not exported (rate() over the total gives
+// them for any window). A line whose first field is neither some nor full, a field that is not
+// key=value, or a missing or non-integer total make the line malformed.
+ParseStats ParsePressure(std::string_view resource, std::string_view text, int64_t ts_ms,
+                         common::SampleBatch& out);
+
+// One mounted filesystem as the mounts file lists it, after unescaping.
+struct MountEntry {
+  std::string device;       // The source: /dev/vda1, server:/export, tmpfs...
+  std::string mount_point;  // Absolute, in the reading process's mount namespace.
+  std::string fs_type;
+  bool read_only = false;  // The mount options include `ro`.
+};
+
+// /proc/self/mounts (proc(5), the fstab(5) format): `device mountpoint fstype options freq
+// passno`, the kernel writing space, tab, newline and backslash inside a field as \ooo octal
+// escapes. Appends to `mounts` every mount that IsExcludedMountPoint() and IsExcludedFsType() do
+// not exclude (excluded mounts are skipped silently), each (device, mountpoint, fstype) once: a
+// mount the table lists twice (seen through two propagation peers) would otherwise become two
+// series with the same labels. A line with fewer than four fields, a backslash that does not
+// start an escape of a byte other than NUL, or a field that is not UTF-8 after unescaping (label
+// values must be) is malformed.
+ParseStats ParseMounts(std::string_view text, std::vector<MountEntry>& mounts);
+
+// node_exporter's default mount point exclusion,
+// ^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/):
+// kernel pseudo filesystems, systemd's per-service credentials and container layers.
+bool IsExcludedMountPoint(std::string_view mount_point);
+
+// node_exporter's default filesystem type exclusion: autofs, binfmt_misc, bpf, cgroup, cgroup2,
+// configfs, debugfs, devpts, devtmpfs, fusectl, hugetlbfs, iso9660, mqueue, nsfs, overlay, proc,
+// procfs, pstore, rpc_pipefs, securityfs, selinuxfs, squashfs, sysfs and tracefs (the whole name
+// must match): pseudo filesystems and read-only images, whose size says nothing about free space.
+bool IsExcludedFsType(std::string_view fs_type);
 
 }  // namespace strata::agent::host

@@ -45,6 +45,10 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
         .ObjectList("http_sd_configs", &ScrapeConfig::http_sd_configs,
                     discovery::HttpSdConfigSchema(),
                     "targets from an HTTP endpoint (Prometheus HTTP SD), fetched periodically")
+        .ObjectList("kubernetes_sd_configs", &ScrapeConfig::kubernetes_sd_configs,
+                    discovery::KubernetesSdConfigSchema(),
+                    "pods on this node from the Kubernetes API (Prometheus' role: pod), listed "
+                    "periodically")
         .ObjectList("relabel_configs", &ScrapeConfig::relabel_configs,
                     relabel::RelabelConfigSchema(),
                     "rewrite or drop targets before scraping (Prometheus relabel_config)")

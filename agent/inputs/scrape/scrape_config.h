@@ -1,8 +1,8 @@
 #pragma once
 
 // One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
-// static_configs, file_sd_configs, http_sd_configs, relabel_configs and
-// metric_relabel_configs).
+// static_configs, file_sd_configs, http_sd_configs, kubernetes_sd_configs with role pod,
+// relabel_configs and metric_relabel_configs).
 
 #include <cstdint>
 #include <string>
@@ -11,6 +11,7 @@
 
 #include "agent/discovery/file_sd.h"
 #include "agent/discovery/http_sd.h"
+#include "agent/discovery/kubernetes_sd_config.h"
 #include "agent/discovery/target_group.h"
 #include "agent/inputs/scrape/scrape_limits.h"
 #include "agent/relabel/relabel_config.h"
@@ -32,6 +33,7 @@ struct ScrapeConfig {
   std::vector<StaticConfig> static_configs;
   std::vector<discovery::FileSdConfig> file_sd_configs;
   std::vector<discovery::HttpSdConfig> http_sd_configs;
+  std::vector<discovery::KubernetesSdConfig> kubernetes_sd_configs;
   std::vector<relabel::RelabelConfig> relabel_configs;         // over each target's labels
   std::vector<relabel::RelabelConfig> metric_relabel_configs;  // over each scraped series
   int64_t sample_limit = 0;                                    // ScrapeLimits; 0: no limit

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "agent/discovery/kubernetes_sd.h"
 #include "common/base/log.h"
 #include "common/model/metric_id.h"
 #include "common/model/names.h"
@@ -89,6 +90,7 @@ ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
     : config_(std::move(config)),
       states_(states),
       clock_(clock),
+      registry_(registry),
       parse_errors_(registry.GetCounter("strata_agent_scrape_parse_errors_total",
                                         "Malformed exposition lines skipped, by job.",
                                         {{"job", config_.job_name}})),
@@ -132,6 +134,20 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
   }
   target_relabel_ = *std::move(target_relabel);
   metric_relabel_ = *std::move(metric_relabel);
+  // Kubernetes defaults come from the environment; a job that cannot use them does not start.
+  std::vector<discovery::KubernetesListRequest> kubernetes;
+  if (!config_.kubernetes_sd_configs.empty()) {
+    const discovery::KubernetesEnvironment env = discovery::KubernetesEnvironment::FromProcess();
+    for (size_t i = 0; i < config_.kubernetes_sd_configs.size(); ++i) {
+      absl::StatusOr<discovery::KubernetesListRequest> r =
+          discovery::ResolveKubernetesSd(config_.kubernetes_sd_configs[i], env);
+      if (!r.ok()) {
+        return absl::InvalidArgumentError(job + "kubernetes_sd_configs[" + std::to_string(i) +
+                                          "]: " + std::string(r.status().message()));
+      }
+      kubernetes.push_back(*std::move(r));
+    }
+  }
   BuiltTargets built = BuildTargets(config_, target_relabel_, config_.static_configs);
   // Static targets are config: one that cannot be scraped is a config error.
   if (!built.errors.empty()) return absl::InvalidArgumentError(job + built.errors.front());
@@ -143,7 +159,7 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
   }
-  if (config_.file_sd_configs.empty() && config_.http_sd_configs.empty()) {
+  if (config_.file_sd_configs.empty() && config_.http_sd_configs.empty() && kubernetes.empty()) {
     Sync(std::move(built.targets), sink);
     return absl::OkStatus();
   }
@@ -152,6 +168,10 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
   }
   for (const discovery::HttpSdConfig& c : config_.http_sd_configs) {
     discoverers_.push_back(std::make_unique<discovery::HttpDiscoverer>(c, clock_, sd_http_errors_));
+  }
+  for (discovery::KubernetesListRequest& r : kubernetes) {
+    discoverers_.push_back(std::make_unique<discovery::KubernetesDiscoverer>(
+        std::move(r), clock_, registry_, config_.job_name));
   }
   discovered_.assign(discoverers_.size(), {});
   Discover(sink);  // the files' targets start with the static ones

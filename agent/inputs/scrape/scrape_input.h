@@ -11,10 +11,10 @@
 // scrape_duration_seconds, scrape_samples_scraped, scrape_samples_post_metric_relabeling and
 // scrape_series_added to the sink, with staleness markers for series the previous scrape had and
 // this one lacks. A failed scrape pushes up=0 and marks the target's series stale. Targets come
-// from static_configs, file_sd_configs and http_sd_configs through relabel_configs
-// (target_builder.h); with discovery a manager thread ("sd/<job>") polls the discoverers every
-// kDiscoveryPollMs and starts and stops target loops as targets come and go (a stopped one
-// marks all its series stale).
+// from static_configs, file_sd_configs, http_sd_configs and kubernetes_sd_configs through
+// relabel_configs (target_builder.h); with discovery a manager thread ("sd/<job>") polls the
+// discoverers every kDiscoveryPollMs and starts and stops target loops as targets come and go (a
+// stopped one marks all its series stale).
 
 #include <condition_variable>
 #include <map>
@@ -62,7 +62,7 @@ class ScrapeInput final : public Input {
   absl::Status Start(SampleSink& sink) override;
   void Stop() override;
 
-  // How often file_sd_configs are checked for changes.
+  // How often the discoverers are polled (each paces its own refreshes).
   static constexpr int64_t kDiscoveryPollMs = 1000;
 
  private:
@@ -90,6 +90,7 @@ class ScrapeInput final : public Input {
   relabel::Relabeler target_relabel_;  // built in Start()
   relabel::Relabeler metric_relabel_;  // built in Start()
   const common::Clock& clock_;
+  common::Registry& registry_;  // for the discoverers' own counters
   common::Counter& parse_errors_;
   common::Counter& scrapes_failed_;
   common::Counter& scrapes_total_;

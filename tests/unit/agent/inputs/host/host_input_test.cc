@@ -1,19 +1,25 @@
 #include "agent/inputs/host/host_input.h"
 
 #include <gtest/gtest.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "agent/inputs/host/statfs_prober.h"
 
 namespace strata::agent::host {
 namespace {
@@ -92,6 +98,54 @@ bool HasMetricPrefix(const SampleBatch& batch, std::string_view prefix) {
   return false;
 }
 
+size_t CountNamed(const SampleBatch& batch, std::string_view name) {
+  size_t n = 0;
+  for (const common::SeriesSample& s : batch) n += s.labels.MetricName() == name;
+  return n;
+}
+
+// Stands in for statfs(2): ".../data" answers fixed numbers, ".../gone" ENOENT, ".../nfs" the
+// same as data unless blocked, in which case it waits for Unblock() like a dead NFS server.
+// Held by shared_ptr because an abandoned call may finish after the input is destroyed.
+class FakeStatfs {
+ public:
+  static StatfsFn Fn(const std::shared_ptr<FakeStatfs>& fake) {
+    return [fake](const std::string& path, FsUsage* out) { return fake->Call(path, out); };
+  }
+  void BlockNfs() {
+    std::lock_guard lock(mu_);
+    block_nfs_ = true;
+  }
+  void UnblockNfs() {
+    {
+      std::lock_guard lock(mu_);
+      block_nfs_ = false;
+    }
+    cv_.notify_all();
+  }
+  int nfs_calls() {
+    std::lock_guard lock(mu_);
+    return nfs_calls_;
+  }
+
+ private:
+  int Call(const std::string& path, FsUsage* out) {
+    std::unique_lock lock(mu_);
+    if (path.ends_with("/gone")) return ENOENT;
+    if (path.ends_with("/nfs")) {
+      ++nfs_calls_;
+      cv_.wait(lock, [&] { return !block_nfs_; });
+    }
+    *out = FsUsage{4096, 1000, 600, 500, 64, 32};
+    return 0;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool block_nfs_ = false;
+  int nfs_calls_ = 0;
+};
+
 void WriteFile(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -119,8 +173,38 @@ class HostInputTest : public ::testing::Test {
               "drop fifo colls carrier compressed\n"
               "  eth0: 4096 8 0 0 0 0 0 0 1024 2 0 0 0 0 0 0\n");
     WriteFile(root_ / "diskstats", "   8       0 sda 10 0 16 1500 0 0 0 0 0 20 30\n");
+    WriteFile(root_ / "vmstat", "nr_free_pages 5\npgfault 1234\noom_kill 1\n");
+    WriteFile(root_ / "pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=2500000\n");
+    WriteFile(root_ / "pressure/io",
+              "some avg10=0.00 avg60=0.00 avg300=0.00 total=3000000\n"
+              "full avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n");
+    WriteFile(root_ / "pressure/memory",
+              "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+              "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+    WriteFile(root_ / "self/mounts", MountsText());
   }
-  void TearDown() override { fs::remove_all(root_); }
+
+  // The fixture's mounts: one excluded, two that answer statfs.
+  std::string MountsText() const {
+    return "proc /proc proc rw,relatime 0 0\n"
+           "/dev/vdb " +
+           Mount("data") +
+           " ext4 rw,relatime 0 0\n"
+           "server:/x " +
+           Mount("nfs") + " nfs4 ro,vers=4.2 0 0\n";
+  }
+  // Adds a mount whose statfs fails with ENOENT.
+  void AddGoneMount() {
+    WriteFile(root_ / "self/mounts", MountsText() + "/dev/vdc " + Mount("gone") + " xfs rw 0 0\n");
+  }
+  void TearDown() override {
+    // A call abandoned by a test must not stay blocked past it.
+    statfs_->UnblockNfs();
+    fs::remove_all(root_);
+  }
+
+  // The mount point `name` as the fixture's mounts file lists it.
+  std::string Mount(std::string_view name) const { return (root_ / "mnt" / name).string(); }
 
   HostOptions Options() const {
     HostOptions o;
@@ -128,7 +212,19 @@ class HostInputTest : public ::testing::Test {
     o.proc_root = root_.string();
     o.job = "node";
     o.instance = "test-host:9100";
+    o.statfs_timeout_ms = 5000;
     return o;
+  }
+
+  StatfsFn Statfs() const { return FakeStatfs::Fn(statfs_); }
+
+  // The node_filesystem_* series `name` of the fixture mount `mount`.
+  static Labels Fs(std::string_view name, const std::string& device, const std::string& fstype,
+                   const std::string& mountpoint) {
+    return WithTarget({{"__name__", std::string(name)},
+                       {"device", device},
+                       {"fstype", fstype},
+                       {"mountpoint", mountpoint}});
   }
 
   static Labels WithTarget(std::initializer_list<common::Label> labels) {
@@ -142,10 +238,11 @@ class HostInputTest : public ::testing::Test {
   FakeClock clock_;
   common::Registry metrics_;
   RecordingSink sink_;
+  std::shared_ptr<FakeStatfs> statfs_ = std::make_shared<FakeStatfs>();
 };
 
 TEST_F(HostInputTest, FirstBatchHasEveryFileWithJobInstanceAndOneTimestamp) {
-  HostInput input(Options(), clock_, metrics_);
+  HostInput input(Options(), clock_, metrics_, Statfs());
   ASSERT_TRUE(input.Start(sink_).ok());
   ASSERT_TRUE(sink_.WaitFor([](const auto& b) { return !b.empty(); }));
   input.Stop();
@@ -172,12 +269,29 @@ TEST_F(HostInputTest, FirstBatchHasEveryFileWithJobInstanceAndOneTimestamp) {
   EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_disk_read_time_seconds_total"},
                                     {"device", "sda"}})),
             1.5);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_vmstat_pgfault"}})), 1234.0);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_vmstat_oom_kill"}})), 1.0);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_pressure_cpu_waiting_seconds_total"}})),
+            2.5);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_pressure_io_stalled_seconds_total"}})), 1.0);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_pressure_memory_waiting_seconds_total"}})),
+            0.0);
+  EXPECT_EQ(Find(first, Fs("node_filesystem_size_bytes", "/dev/vdb", "ext4", Mount("data"))),
+            4096000.0);
+  EXPECT_EQ(Find(first, WithTarget({{"__name__", "node_time_seconds"}})), kWallMs / 1000.0);
+  EXPECT_EQ(CountNamed(first, "node_uname_info"), 1u);
   EXPECT_GE(metrics_.ValueOf("strata_agent_host_collections_total"), 1.0);
-  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", "meminfo"}}), 0.0);
+  for (const char* file : {"stat", "meminfo", "loadavg", "net/dev", "diskstats", "vmstat",
+                           "pressure/cpu", "pressure/io", "pressure/memory", "self/mounts"}) {
+    EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", file}}), 0.0)
+        << file;
+    EXPECT_EQ(metrics_.ValueOf("strata_agent_host_parse_errors_total", {{"file", file}}), 0.0)
+        << file;
+  }
 }
 
 TEST_F(HostInputTest, CollectsAgainEveryIntervalWithTheClocksTime) {
-  HostInput input(Options(), clock_, metrics_);
+  HostInput input(Options(), clock_, metrics_, Statfs());
   ASSERT_TRUE(input.Start(sink_).ok());
   ASSERT_TRUE(sink_.WaitFor([](const auto& b) { return !b.empty(); }));
   clock_.SetNowMs(kWallMs + 60000);
@@ -189,7 +303,7 @@ TEST_F(HostInputTest, CollectsAgainEveryIntervalWithTheClocksTime) {
 }
 
 TEST_F(HostInputTest, MissingFileIsCountedWhileOtherFilesStillArrive) {
-  HostInput input(Options(), clock_, metrics_);
+  HostInput input(Options(), clock_, metrics_, Statfs());
   ASSERT_TRUE(input.Start(sink_).ok());
   ASSERT_TRUE(sink_.WaitFor([](const auto& b) { return !b.empty(); }));
 
@@ -219,7 +333,7 @@ TEST_F(HostInputTest, MissingFileIsCountedWhileOtherFilesStillArrive) {
 
 TEST_F(HostInputTest, MalformedLinesAreCountedPerFile) {
   WriteFile(root_ / "loadavg", "garbage\n");
-  HostInput input(Options(), clock_, metrics_);
+  HostInput input(Options(), clock_, metrics_, Statfs());
   SampleBatch batch = input.Collect();
   EXPECT_FALSE(HasMetricPrefix(batch, "node_load"));
   EXPECT_TRUE(HasMetricPrefix(batch, "node_memory_"));
@@ -227,21 +341,117 @@ TEST_F(HostInputTest, MalformedLinesAreCountedPerFile) {
   EXPECT_EQ(metrics_.ValueOf("strata_agent_host_parse_errors_total", {{"file", "stat"}}), 0.0);
 }
 
-TEST_F(HostInputTest, MissingProcRootPushesNothingAndCountsEveryFile) {
+TEST_F(HostInputTest, MissingProcRootPushesOnlyUnameAndTimeAndCountsEveryFile) {
   HostOptions o = Options();
   o.proc_root = (root_ / "does-not-exist").string();
-  HostInput input(o, clock_, metrics_);
-  EXPECT_TRUE(input.Collect().empty());
-  for (const char* file : {"stat", "meminfo", "loadavg", "net/dev", "diskstats"}) {
+  HostInput input(o, clock_, metrics_, Statfs());
+  const SampleBatch batch = input.Collect();
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(CountNamed(batch, "node_uname_info"), 1u);
+  EXPECT_EQ(CountNamed(batch, "node_time_seconds"), 1u);
+  for (const char* file :
+       {"stat", "meminfo", "loadavg", "net/dev", "diskstats", "vmstat", "self/mounts"}) {
     EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", file}}), 1.0)
         << file;
   }
+  // A kernel without PSI has no pressure files: that is not an error.
+  for (const char* file : {"pressure/cpu", "pressure/io", "pressure/memory"}) {
+    EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", file}}), 0.0)
+        << file;
+  }
+}
+
+TEST_F(HostInputTest, MissingPressureFilesAreSkippedQuietlyButUnreadableOnesCount) {
+  fs::remove_all(root_ / "pressure");
+  {
+    HostInput input(Options(), clock_, metrics_, Statfs());
+    const SampleBatch batch = input.Collect();
+    EXPECT_FALSE(HasMetricPrefix(batch, "node_pressure_"));
+    EXPECT_TRUE(HasMetricPrefix(batch, "node_vmstat_"));
+    EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", "pressure/io"}}),
+              0.0);
+  }
+  // A pressure path that exists but cannot be read (here a directory: EISDIR) is an error.
+  fs::create_directories(root_ / "pressure/io");
+  WriteFile(root_ / "pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n");
+  HostInput input(Options(), clock_, metrics_, Statfs());
+  const SampleBatch batch = input.Collect();
+  EXPECT_EQ(Find(batch, WithTarget({{"__name__", "node_pressure_cpu_waiting_seconds_total"}})),
+            1.0);
+  EXPECT_FALSE(HasMetricPrefix(batch, "node_pressure_io_"));
+  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", "pressure/io"}}),
+            1.0);
+  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_read_errors_total", {{"file", "pressure/memory"}}),
+            0.0);
+}
+
+TEST_F(HostInputTest, ExportsFilesystemUsageAndDeviceErrorsPerMount) {
+  AddGoneMount();
+  HostInput input(Options(), clock_, metrics_, Statfs());
+  const SampleBatch batch = input.Collect();
+  const std::string data = Mount("data");
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_size_bytes", "/dev/vdb", "ext4", data)), 4096000.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_free_bytes", "/dev/vdb", "ext4", data)), 2457600.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_avail_bytes", "/dev/vdb", "ext4", data)), 2048000.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_files", "/dev/vdb", "ext4", data)), 64.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_files_free", "/dev/vdb", "ext4", data)), 32.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_readonly", "/dev/vdb", "ext4", data)), 0.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "/dev/vdb", "ext4", data)), 0.0);
+  const std::string nfs = Mount("nfs");
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_readonly", "server:/x", "nfs4", nfs)), 1.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "server:/x", "nfs4", nfs)), 0.0);
+
+  // A failed statfs leaves only device_error (1) and readonly for the mount.
+  const std::string gone = Mount("gone");
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "/dev/vdc", "xfs", gone)), 1.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_readonly", "/dev/vdc", "xfs", gone)), 0.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_size_bytes", "/dev/vdc", "xfs", gone)), std::nullopt);
+  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_statfs_errors_total", {{"reason", "error"}}), 1.0);
+
+  // 7 series for each of two answering mounts, 2 for the failed one; /proc is excluded.
+  size_t filesystem_series = 0;
+  for (const common::SeriesSample& s : batch) {
+    filesystem_series += s.labels.MetricName().starts_with("node_filesystem_");
+  }
+  EXPECT_EQ(filesystem_series, 16u);
+}
+
+TEST_F(HostInputTest, HungMountTimesOutOnceAndDoesNotStallLaterCollections) {
+  AddGoneMount();
+  HostOptions o = Options();
+  o.statfs_timeout_ms = 100;
+  HostInput input(o, clock_, metrics_, Statfs());
+  statfs_->BlockNfs();
+  const std::string nfs = Mount("nfs");
+  SampleBatch batch = input.Collect();
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "server:/x", "nfs4", nfs)), 1.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_size_bytes", "server:/x", "nfs4", nfs)), std::nullopt);
+  // The mounts after the hung one are still collected.
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "/dev/vdc", "xfs", Mount("gone"))), 1.0);
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_size_bytes", "/dev/vdb", "ext4", Mount("data"))),
+            4096000.0);
+  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_statfs_errors_total", {{"reason", "timeout"}}),
+            1.0);
+
+  // While the call is stuck the mount is reported as failed without calling statfs again.
+  batch = input.Collect();
+  EXPECT_EQ(Find(batch, Fs("node_filesystem_device_error", "server:/x", "nfs4", nfs)), 1.0);
+  EXPECT_EQ(statfs_->nfs_calls(), 1);
+  EXPECT_EQ(metrics_.ValueOf("strata_agent_host_statfs_errors_total", {{"reason", "hung"}}), 1.0);
+
+  // Once it returns, the mount is back.
+  statfs_->UnblockNfs();
+  ASSERT_TRUE(PollUntil([&] {
+    return Find(input.Collect(), Fs("node_filesystem_device_error", "server:/x", "nfs4", nfs)) ==
+           0.0;
+  }));
+  EXPECT_EQ(statfs_->nfs_calls(), 2);
 }
 
 TEST_F(HostInputTest, StopReturnsPromptlyDuringALongInterval) {
   HostOptions o = Options();
   o.interval_ms = 3600 * 1000;
-  HostInput input(o, clock_, metrics_);
+  HostInput input(o, clock_, metrics_, Statfs());
   ASSERT_TRUE(input.Start(sink_).ok());
   ASSERT_TRUE(sink_.WaitFor([](const auto& b) { return !b.empty(); }));
   const auto start = std::chrono::steady_clock::now();
@@ -252,14 +462,14 @@ TEST_F(HostInputTest, StopReturnsPromptlyDuringALongInterval) {
 }
 
 TEST_F(HostInputTest, StartTwiceFailsAndDisabledStartsNothing) {
-  HostInput input(Options(), clock_, metrics_);
+  HostInput input(Options(), clock_, metrics_, Statfs());
   ASSERT_TRUE(input.Start(sink_).ok());
   EXPECT_EQ(input.Start(sink_).code(), absl::StatusCode::kFailedPrecondition);
   input.Stop();
 
   HostOptions o = Options();
   o.enabled = false;
-  HostInput disabled(o, clock_, metrics_);
+  HostInput disabled(o, clock_, metrics_, Statfs());
   EXPECT_TRUE(disabled.Start(sink_).ok());
   disabled.Stop();
   EXPECT_EQ(disabled.Name(), "host");
@@ -268,7 +478,7 @@ TEST_F(HostInputTest, StartTwiceFailsAndDisabledStartsNothing) {
 TEST_F(HostInputTest, EmptyInstanceDefaultsToHostname) {
   HostOptions o = Options();
   o.instance.clear();
-  HostInput input(o, clock_, metrics_);
+  HostInput input(o, clock_, metrics_, Statfs());
   char hostname[256] = {};
   ASSERT_EQ(::gethostname(hostname, sizeof(hostname) - 1), 0);
   EXPECT_EQ(input.instance(), hostname);
@@ -281,7 +491,7 @@ TEST(HostOptionsSchemaTest, DecodesEveryKey) {
   HostOptions o;
   absl::Status s = HostOptionsSchema().Decode(
       YAML::Load("enabled: false\ninterval: 30s\nproc_root: /host/proc\njob: host\n"
-                 "instance: db1:9100\n"),
+                 "instance: db1:9100\nstatfs_timeout: 2s\n"),
       "agent.yaml", "inputs.host", &o);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_FALSE(o.enabled);
@@ -289,10 +499,12 @@ TEST(HostOptionsSchemaTest, DecodesEveryKey) {
   EXPECT_EQ(o.proc_root, "/host/proc");
   EXPECT_EQ(o.job, "host");
   EXPECT_EQ(o.instance, "db1:9100");
+  EXPECT_EQ(o.statfs_timeout_ms, 2000);
 }
 
 TEST(HostOptionsSchemaTest, RejectsUnknownKeysTooShortIntervalsAndEmptyJob) {
-  for (const char* yaml : {"intervall: 15s\n", "interval: 10ms\n", "job: \"\"\n"}) {
+  for (const char* yaml :
+       {"intervall: 15s\n", "interval: 10ms\n", "job: \"\"\n", "statfs_timeout: 0s\n"}) {
     HostOptions o;
     EXPECT_FALSE(HostOptionsSchema().Decode(YAML::Load(yaml), "agent.yaml", "host", &o).ok())
         << yaml;
@@ -303,7 +515,7 @@ TEST(HostOptionsSchemaTest, ReferenceListsEveryKeyWithItsDefault) {
   std::string text;
   HostOptionsSchema().Describe(HostOptions{}, 0, &text);
   for (const char* line : {"enabled: true", "interval: 15s", "proc_root: \"/proc\"",
-                           "job: \"node\"", "instance: \"\""}) {
+                           "job: \"node\"", "instance: \"\"", "statfs_timeout: 5s"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
   }
 }
@@ -348,7 +560,28 @@ TEST(HostInputRealProcTest, MatchesTheRunningKernel) {
                            {"job", "node"},
                            {"instance", "self"}})
                   .has_value());
-  for (const char* file : {"stat", "meminfo", "loadavg", "net/dev"}) {
+  EXPECT_TRUE(
+      Find(batch, {{"__name__", "node_vmstat_pgfault"}, {"job", "node"}, {"instance", "self"}})
+          .has_value());
+  if (fs::exists("/proc/pressure/cpu")) {
+    EXPECT_TRUE(Find(batch, {{"__name__", "node_pressure_cpu_waiting_seconds_total"},
+                             {"job", "node"},
+                             {"instance", "self"}})
+                    .has_value());
+  }
+  struct utsname u {};
+  ASSERT_EQ(::uname(&u), 0);
+  EXPECT_EQ(Find(batch, {{"__name__", "node_uname_info"},
+                         {"sysname", u.sysname},
+                         {"release", u.release},
+                         {"version", u.version},
+                         {"machine", u.machine},
+                         {"nodename", u.nodename},
+                         {"domainname", u.domainname},
+                         {"job", "node"},
+                         {"instance", "self"}}),
+            1.0);
+  for (const char* file : {"stat", "meminfo", "loadavg", "net/dev", "vmstat", "self/mounts"}) {
     EXPECT_EQ(metrics.ValueOf("strata_agent_host_read_errors_total", {{"file", file}}), 0.0)
         << file;
     EXPECT_EQ(metrics.ValueOf("strata_agent_host_parse_errors_total", {{"file", file}}), 0.0)

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace strata::agent::host {
 namespace {
@@ -373,6 +374,213 @@ TEST(ProcDiskstatsTest, SkipsMalformedLinesAndKeepsTheRest) {
   EXPECT_EQ(
       Find(out, {{"__name__", "node_disk_io_time_weighted_seconds_total"}, {"device", "sde"}}),
       0.011);
+}
+
+// A 6.1 kernel's /proc/vmstat, shortened; the exported fields are interleaved with others.
+constexpr std::string_view kVmstat =
+    "nr_free_pages 1234567\n"
+    "pgpgin 15480961\n"
+    "pgpgout 51972528\n"
+    "pswpin 3\n"
+    "pswpout 4\n"
+    "pgalloc_normal 98765\n"
+    "pgfault 406579752\n"
+    "pgmajfault 18459\n"
+    "numa_hint_faults 7\n"
+    "thp_fault_alloc 2045\n"
+    "workingset_refault_file 3526632\n"
+    "oom_kill 2\n";
+
+TEST(ProcVmstatTest, ExportsNodeExporterDefaultFieldsOnly) {
+  SampleBatch out;
+  ParseStats stats = ParseVmstat(kVmstat, kTs, out);
+  EXPECT_TRUE(stats.ok());
+  EXPECT_EQ(stats.series, 7u);
+  ASSERT_EQ(out.size(), 7u);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgpgin"}}), 15480961.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgpgout"}}), 51972528.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pswpin"}}), 3.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pswpout"}}), 4.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgfault"}}), 406579752.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgmajfault"}}), 18459.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_oom_kill"}}), 2.0);
+  EXPECT_EQ(out[0].labels.size(), 1u);
+  EXPECT_EQ(out[0].sample.timestamp_ms, kTs);
+}
+
+TEST(ProcVmstatTest, FieldRegexIsAPrefixMatchLikeNodeExporters) {
+  SampleBatch out;
+  // ^(oom_kill|pgpg|pswp|pg.*fault).*: any suffix after the prefix, "fault" anywhere after pg.
+  ParseStats stats = ParseVmstat(
+      "oom_kill_extra 1\npgpgoutclean 2\npswp_x 3\npg_demote_fault_x 4\npgsteal 5\nxpgfault 6\n"
+      "oom 7\n",
+      kTs, out);
+  EXPECT_TRUE(stats.ok());
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_oom_kill_extra"}}), 1.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgpgoutclean"}}), 2.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pswp_x"}}), 3.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pg_demote_fault_x"}}), 4.0);
+  EXPECT_EQ(out.size(), 4u);
+}
+
+TEST(ProcVmstatTest, SkipsMalformedLinesAndKeepsTheRest) {
+  SampleBatch out;
+  ParseStats stats = ParseVmstat(
+      "pgfault\n"                           // no value
+      "pgmajfault x\n"                      // not a number
+      "pswpin -1\n"                         // negative
+      "pswpout 1 2\n"                       // extra field
+      "pg-fault 3\n"                        // not a metric name
+      "nr_dirty 1.5\n"                      // not an integer, even if not exported
+      "pgpgin 42\n"                         // fine
+      "oom_kill 99999999999999999999999\n"  // overflows uint64
+      "pgpgout 4",                          // truncated
+      kTs, out);
+  EXPECT_EQ(stats.malformed_lines, 8u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Find(out, {{"__name__", "node_vmstat_pgpgin"}}), 42.0);
+}
+
+TEST(ProcPressureTest, MapsSomeToWaitingAndFullToStalledInSeconds) {
+  SampleBatch out;
+  ParseStats stats = ParsePressure("io",
+                                   "some avg10=1.46 avg60=1.36 avg300=0.64 total=44126614\n"
+                                   "full avg10=0.00 avg60=0.53 avg300=0.39 total=32052925\n",
+                                   kTs, out);
+  EXPECT_TRUE(stats.ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_io_waiting_seconds_total"}}), 44.126614);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_io_stalled_seconds_total"}}), 32.052925);
+  EXPECT_EQ(out[0].sample.timestamp_ms, kTs);
+
+  out.clear();
+  ParsePressure("memory",
+                "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                "full avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\n",
+                kTs, out);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_memory_waiting_seconds_total"}}), 0.0);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_memory_stalled_seconds_total"}}), 1.5);
+}
+
+TEST(ProcPressureTest, CpuExportsOnlyTheSomeLine) {
+  SampleBatch out;
+  // Linux 5.13+ adds a full line to cpu (0 system-wide); older kernels have only some.
+  ParseStats stats = ParsePressure("cpu",
+                                   "some avg10=15.83 avg60=12.22 avg300=5.94 total=940678279\n"
+                                   "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                                   kTs, out);
+  EXPECT_TRUE(stats.ok());
+  EXPECT_EQ(stats.series, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_cpu_waiting_seconds_total"}}), 940.678279);
+}
+
+TEST(ProcPressureTest, SkipsMalformedLinesAndKeepsTheRest) {
+  SampleBatch out;
+  ParseStats stats = ParsePressure("io",
+                                   "most avg10=0 total=5\n"                    // unknown kind
+                                   "some avg10=0.00 avg60=0.00 avg300=0.00\n"  // no total
+                                   "some avg10=0.00 total=-5\n"                // negative
+                                   "some avg10=0.00 total=1.5\n"               // fraction
+                                   "some avg10 total=5\n"                      // not key=value
+                                   "some =1 total=5\n"                         // empty key
+                                   "some total=1 total=2\n"                    // two totals
+                                   "full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"  // fine
+                                   "some avg10=0.00 avg60=0.00 avg300=0.00 total=9",   // truncated
+                                   kTs, out);
+  EXPECT_EQ(stats.malformed_lines, 8u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(Find(out, {{"__name__", "node_pressure_io_stalled_seconds_total"}}), 7e-6);
+}
+
+// The mounts of a systemd machine with Docker, shortened.
+constexpr std::string_view kMounts =
+    "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n"
+    "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+    "udev /dev devtmpfs rw,nosuid,relatime,size=8000000k 0 0\n"
+    "tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,size=1630000k,mode=755 0 0\n"
+    "/dev/nvme0n1p2 / ext4 rw,relatime,errors=remount-ro 0 0\n"
+    "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+    "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n"
+    "/dev/nvme0n1p1 /boot/efi vfat ro,relatime,fmask=0077 0 0\n"
+    "ramfs /run/credentials/systemd-sysctl.service ramfs ro,nosuid 0 0\n"
+    "/dev/loop3 /snap/core/16202 squashfs ro,nodev,relatime 0 0\n"
+    "overlay /var/lib/docker/overlay2/abc/merged overlay rw,relatime,lowerdir=/x 0 0\n"
+    "tmpfs /run/user/1000 tmpfs rw,nosuid,nodev,relatime,size=800000k,uid=1000 0 0\n"
+    "server:/export/home\\040dir /mnt/my\\040files nfs4 rw,relatime,vers=4.2 0 0\n"
+    "/dev/sda1 /srv/ro\\134back ext4 rw,noatime 0 0\n"
+    "/dev/nvme0n1p2 / ext4 rw,relatime,errors=remount-ro 0 0\n";
+
+TEST(ProcMountsTest, KeepsNodeExporterDefaultMountsUnescapedAndOnce) {
+  std::vector<MountEntry> mounts;
+  ParseStats stats = ParseMounts(kMounts, mounts);
+  EXPECT_TRUE(stats.ok());
+  EXPECT_EQ(stats.series, 6u);
+  ASSERT_EQ(mounts.size(), 6u);
+  auto at = [&](size_t i) {
+    return std::vector<std::string>{mounts[i].device, mounts[i].mount_point, mounts[i].fs_type,
+                                    mounts[i].read_only ? "ro" : "rw"};
+  };
+  EXPECT_EQ(at(0), (std::vector<std::string>{"tmpfs", "/run", "tmpfs", "rw"}));
+  EXPECT_EQ(at(1), (std::vector<std::string>{"/dev/nvme0n1p2", "/", "ext4", "rw"}));
+  EXPECT_EQ(at(2), (std::vector<std::string>{"/dev/nvme0n1p1", "/boot/efi", "vfat", "ro"}));
+  EXPECT_EQ(at(3), (std::vector<std::string>{"tmpfs", "/run/user/1000", "tmpfs", "rw"}));
+  EXPECT_EQ(at(4),
+            (std::vector<std::string>{"server:/export/home dir", "/mnt/my files", "nfs4", "rw"}));
+  EXPECT_EQ(at(5), (std::vector<std::string>{"/dev/sda1", "/srv/ro\\back", "ext4", "rw"}));
+}
+
+TEST(ProcMountsTest, ReadOnlyIsTheRoOptionNotASubstring) {
+  std::vector<MountEntry> mounts;
+  ParseMounts(
+      "a /a ext4 rw,errors=remount-ro 0 0\nb /b ext4 nosuid,ro 0 0\n"
+      "c /c ext4 rootcontext=x 0 0\n",
+      mounts);
+  ASSERT_EQ(mounts.size(), 3u);
+  EXPECT_FALSE(mounts[0].read_only);
+  EXPECT_TRUE(mounts[1].read_only);
+  EXPECT_FALSE(mounts[2].read_only);
+}
+
+TEST(ProcMountsTest, SkipsMalformedLinesAndKeepsTheRest) {
+  std::vector<MountEntry> mounts;
+  ParseStats stats = ParseMounts(
+      "/dev/sda1 /a ext4\n"                   // no options
+      "/dev/sda1 /b\\04 ext4 rw 0 0\n"        // escape cut short
+      "/dev/sda1 /c\\0x1 ext4 rw 0 0\n"       // not octal
+      "/dev/sda1 /d\\000 ext4 rw 0 0\n"       // NUL
+      "/dev/sda1 /e\\377 ext4 rw 0 0\n"       // not UTF-8 once unescaped
+      "/dev/sda1 /f\\ ext4 rw 0 0\n"          // lone backslash
+      "/dev/sda1 /g\\303\\251 ext4 rw 0 0\n"  // fine: UTF-8 "é" escaped byte by byte
+      "/dev/sda2 /h ext4 rw 0",               // truncated
+      mounts);
+  EXPECT_EQ(stats.malformed_lines, 7u);
+  ASSERT_EQ(mounts.size(), 1u);
+  EXPECT_EQ(mounts[0].mount_point, "/g\xc3\xa9");
+}
+
+TEST(ProcMountsTest, ExclusionsMatchNodeExporterDefaults) {
+  for (std::string_view excluded :
+       {"/dev", "/dev/shm", "/proc", "/proc/sys/fs/binfmt_misc", "/sys", "/sys/fs/cgroup",
+        "/run/credentials/a.service", "/var/lib/docker/overlay2/x/merged",
+        "/var/lib/containers/storage/overlay/y"}) {
+    EXPECT_TRUE(IsExcludedMountPoint(excluded)) << excluded;
+  }
+  for (std::string_view kept : {"/", "/devices", "/run", "/run/credentials", "/run/user/1000",
+                                "/var/lib/docker", "/home/dev", "/system", "/mnt", "/media/usb"}) {
+    EXPECT_FALSE(IsExcludedMountPoint(kept)) << kept;
+  }
+  for (std::string_view excluded :
+       {"autofs",     "binfmt_misc", "bpf",       "cgroup",   "cgroup2",   "configfs",
+        "debugfs",    "devpts",      "devtmpfs",  "fusectl",  "hugetlbfs", "iso9660",
+        "mqueue",     "nsfs",        "overlay",   "proc",     "procfs",    "pstore",
+        "rpc_pipefs", "securityfs",  "selinuxfs", "squashfs", "sysfs",     "tracefs"}) {
+    EXPECT_TRUE(IsExcludedFsType(excluded)) << excluded;
+  }
+  for (std::string_view kept :
+       {"ext4", "xfs", "btrfs", "tmpfs", "vfat", "nfs4", "fuse.sshfs", "cgroup3", "sysfs2", ""}) {
+    EXPECT_FALSE(IsExcludedFsType(kept)) << kept;
+  }
 }
 
 }  // namespace
