@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agent/discovery/bounded_get.h"
 #include "common/base/log.h"
 #include "common/net/http_server.h"
 
@@ -88,14 +89,7 @@ absl::StatusOr<std::vector<TargetGroup>> HttpDiscoverer::Fetch() const {
                                      std::to_string(config_.refresh_interval_ms / 1000)}};
   std::string body;
   bool too_large = false;
-  auto res = client.Get(path_, headers, [&](const char* data, size_t len) {
-    if (body.size() + len > kMaxBodyBytes) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, len);
-    return true;
-  });
+  auto res = GetBounded(client, path_, headers, kMaxBodyBytes, &body, &too_large);
   if (too_large) {
     return absl::ResourceExhaustedError("response exceeds " + std::to_string(kMaxBodyBytes) +
                                         " bytes");

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "agent/discovery/bounded_get.h"
 #include "agent/discovery/json_subset.h"
 #include "common/base/log.h"
 #include "common/net/tls_files.h"
@@ -101,14 +102,7 @@ absl::StatusOr<PodListTargets> KubernetesDiscoverer::Fetch(Failure* failure) con
   for (const std::string& path : request_.paths) {
     std::string body;
     bool too_large = false;
-    auto res = client->Get(path, headers, [&](const char* data, size_t len) {
-      if (body.size() + len > kMaxBodyBytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, len);
-      return true;
-    });
+    auto res = GetBounded(*client, path, headers, kMaxBodyBytes, &body, &too_large);
     if (too_large) {
       *failure = Failure::kTooLarge;
       return absl::ResourceExhaustedError("response exceeds " + std::to_string(kMaxBodyBytes) +

@@ -41,5 +41,4 @@ std::optional<ClassicHistogram> FromExponential(
     const opentelemetry::proto::metrics::v1::ExponentialHistogramDataPoint& p, size_t max_buckets,
     std::string* error);
 
-
 }  // namespace strata::agent::otlp

@@ -50,7 +50,6 @@ void NormalizeLabelInto(std::string_view name, std::string* out) {
   for (char c : name) out->push_back(ok(c) ? c : '_');
 }
 
-
 }  // namespace
 
 std::string SanitizeMetricName(std::string_view name) {
