@@ -5,6 +5,12 @@
 namespace strata::common {
 
 Labels Labels::FromUnsorted(std::vector<Label> labels) {
+  // Usually already canonical (decoded from storage, built in order): then nothing is moved.
+  bool canonical = true;
+  for (size_t i = 0; i < labels.size() && canonical; ++i) {
+    canonical = !labels[i].value.empty() && (i == 0 || labels[i - 1].name < labels[i].name);
+  }
+  if (canonical) return Labels(std::move(labels));
   // Stable sort keeps input order among equal names so "later wins" can be applied below.
   std::stable_sort(labels.begin(), labels.end(),
                    [](const Label& a, const Label& b) { return a.name < b.name; });

@@ -1,5 +1,6 @@
 #include "collector/query/promql/step_aggregator.h"
 
+#include <tuple>
 #include <utility>
 
 #include "collector/query/promql/eval_helpers.h"
@@ -24,6 +25,23 @@ bool StepAggregator::Add(const StepSeries& s, size_t index) {
   const size_t base = static_cast<size_t>(it->second) * n;
   AggregateAccumulator* acc = acc_.data() + base;
   uint32_t* first = first_.data() + base;
+  if (a_.op == AggregateOp::kSum && s.rank.empty()) {
+    // The common case, with AggregateAccumulator's sum inlined (the same arithmetic).
+    const uint32_t key = static_cast<uint32_t>(index);
+    for (size_t i = 0; i < n; ++i) {
+      if (!s.present[i]) continue;
+      if (first[i] == kNoRank) {
+        first[i] = key;
+        acc[i].First(AggregateOp::kSum, s.values[i]);
+      } else {
+        if (key < first[i]) first[i] = key;
+        acc[i].count += 1;
+        std::tie(acc[i].value, acc[i].kahan_c) =
+            KahanSumInc(s.values[i], acc[i].value, acc[i].kahan_c);
+      }
+    }
+    return true;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!s.present[i]) continue;
     const uint32_t key = s.rank.empty() ? static_cast<uint32_t>(index) : s.rank[i];

@@ -222,6 +222,19 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
   size_t visited = 0;
   bool done = true;
   StepSeries series;
+  // rate, increase and delta: per step, the parts of ExtrapolatedValue (0 * 0 / 1 where absent).
+  std::vector<double> delta(extrapolated ? n : 0), num(extrapolated ? n : 0),
+      den(extrapolated ? n : 0);
+  // Points up to each step's window end; `lag` steps back is the one whose end is this window's
+  // start, at every step (n when there is none, e.g. a range that is no multiple of the step).
+  std::vector<size_t> ends_at(extrapolated ? n : 0);
+  size_t lag = n;
+  for (size_t k = 1; k < n && lag == n; ++k) {
+    bool all = true;
+    for (size_t i = k; i < n && all; ++i) all = bounds[i].start_ms == bounds[i - k].end_ms;
+    if (all && bounds[k].start_ms == bounds[0].end_ms) lag = k;
+    if (bounds[k].end_ms - bounds[0].end_ms > ms->range_ms) break;  // ends ascend
+  }
   // Streamed: each series' samples are read, turned into step values and dropped in turn.
   ev_.StreamSeries(vs, [&](const common::Labels& input, std::span<const Point> pts) {
     if (++visited % 256 == 0) ev_.CheckDeadline();
@@ -237,21 +250,44 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       // rate, increase and delta: the same values as RangeFnValue, inlined into the step loop.
       // The last point below its predecessor among those passed so far: a window [lo, hi) holds
       // a counter reset exactly when it is past lo. Most windows hold none and skip the scan.
+      // Each window's value is computed up to its one division, and the divisions are done
+      // afterwards in a pass of their own: in the walk, each one's latency would stall it.
+      // A series without any drop (most counters over most ranges) needs no reset tracking.
+      bool drops = false;
+      if (counter) {
+        for (size_t j = 1; j < pts.size(); ++j) drops |= pts[j].value < pts[j - 1].value;
+      }
       size_t last_drop = 0;
       for (size_t i = 0; i < n; ++i) {
-        for (; hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms; ++hi) {
-          if (hi > 0 && pts[hi].value < pts[hi - 1].value) last_drop = hi;
+        if (drops) {
+          for (; hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms; ++hi) {
+            if (hi > 0 && pts[hi].value < pts[hi - 1].value) last_drop = hi;
+          }
+        } else {
+          while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
         }
-        while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
-        if (hi - lo < 2) continue;
-        RangeBounds window = bounds[i];
-        window.no_counter_resets = counter && last_drop <= lo;
-        double v = 0;
-        ExtrapolatedRate(window, pts.subspan(lo, hi - lo), counter, fn == RangeFn::kRate, v);
-        series.values[i] = v;
-        series.present[i] = 1;
-        any = true;
+        ends_at[i] = hi;
+        // Where this window starts exactly where an earlier one ended, the points up to its
+        // start are counted already.
+        if (i >= lag) {
+          lo = ends_at[i - lag];
+        } else {
+          while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
+        }
+        ExtrapolatedParts p;
+        if (hi - lo >= 2) {
+          RangeBounds window = bounds[i];
+          window.no_counter_resets = counter && last_drop <= lo;
+          ExtrapolatedRateParts(window, pts.subspan(lo, hi - lo), counter, fn == RangeFn::kRate, p);
+          series.present[i] = 1;
+          any = true;
+        }
+        delta[i] = p.delta;
+        num[i] = p.num;
+        den[i] = p.den;
       }
+      double* const values = series.values.data();
+      for (size_t i = 0; i < n; ++i) values[i] = delta[i] * (num[i] / den[i]);
       if (any && !sink(series)) done = false;
       return done;
     }
