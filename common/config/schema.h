@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -156,6 +157,50 @@ class Schema {
           for (size_t i = 0; i < (d.*field).size(); ++i) {
             if (i > 0) s += ", ";
             s += (d.*field)[i].first + ": " + QuoteYaml((d.*field)[i].second);
+          }
+          return s + "}";
+        });
+  }
+
+  // A map of string lists such as Prometheus' `params: {module: [http_2xx]}`, kept in YAML order.
+  Schema& StringListMap(std::string name,
+                        std::vector<std::pair<std::string, std::vector<std::string>>> T::*field,
+                        std::string doc) {
+    return Add(
+        name, doc,
+        [field](const YAML::Node& n, const std::string& file, const std::string& path, T* out) {
+          if (!n.IsMap()) return ConfigError(file, n, path, "expected a map of string lists");
+          std::vector<std::pair<std::string, std::vector<std::string>>> v;
+          for (const auto& kv : n) {
+            const std::string key = kv.first.Scalar();
+            const std::string key_path = JoinPath(path, key);
+            if (!kv.second.IsSequence()) {
+              return ConfigError(file, kv.second, key_path, "expected a list of strings");
+            }
+            std::vector<std::string> values;
+            for (size_t i = 0; i < kv.second.size(); ++i) {
+              if (!kv.second[i].IsScalar()) {
+                return ConfigError(file, kv.second[i], key_path + "[" + std::to_string(i) + "]",
+                                   "expected a string");
+              }
+              values.push_back(kv.second[i].Scalar());
+            }
+            v.emplace_back(key, std::move(values));
+          }
+          out->*field = std::move(v);
+          return absl::OkStatus();
+        },
+        [field](const T& d) {
+          std::string s = "{";
+          for (size_t i = 0; i < (d.*field).size(); ++i) {
+            if (i > 0) s += ", ";
+            s += QuoteYaml((d.*field)[i].first) + ": [";
+            const std::vector<std::string>& values = (d.*field)[i].second;
+            for (size_t j = 0; j < values.size(); ++j) {
+              if (j > 0) s += ", ";
+              s += QuoteYaml(values[j]);
+            }
+            s += "]";
           }
           return s + "}";
         });

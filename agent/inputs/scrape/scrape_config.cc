@@ -22,7 +22,17 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
         .DurationMs("scrape_timeout", &ScrapeConfig::scrape_timeout_ms,
                     "a scrape taking longer fails with up=0", 10)
         .String("metrics_path", &ScrapeConfig::metrics_path, "HTTP path of the metrics")
-        .String("scheme", &ScrapeConfig::scheme, "http (https comes with a later release)")
+        .String("scheme", &ScrapeConfig::scheme,
+                "http or https (relabeling may change it per target through __scheme__)")
+        .StringListMap("params", &ScrapeConfig::params,
+                       "URL query parameters, name: [values]; __param_<name> labels start with "
+                       "the first value and relabeling may change them")
+        .Object("tls_config", &ScrapeConfig::tls_config, TlsConfigSchema(),
+                "TLS settings for https targets")
+        .Object("basic_auth", &ScrapeConfig::basic_auth, BasicAuthSchema(),
+                "HTTP basic authentication sent with every scrape (http or https)")
+        .Object("authorization", &ScrapeConfig::authorization, AuthorizationSchema(),
+                "Authorization header (type, then credentials) sent with every scrape")
         .Bool("honor_labels", &ScrapeConfig::honor_labels,
               "keep the target's job/instance labels on conflict (else they become exported_*)")
         .Bool("honor_timestamps", &ScrapeConfig::honor_timestamps,
@@ -58,7 +68,15 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
                     "relabel_config)")
         .Check([](const ScrapeConfig& c) -> std::string {
           if (c.job_name.empty()) return "job_name is required";
-          if (c.scheme != "http") return "scheme must be http";
+          if (c.scheme != "http" && c.scheme != "https") {
+            return "scheme \"" + c.scheme + "\" is not supported (http or https)";
+          }
+          for (const auto& [name, values] : c.params) {
+            if (name.empty()) return "params: a parameter name must not be empty";
+          }
+          if (c.basic_auth.enabled() && c.authorization.enabled()) {
+            return "at most one of basic_auth and authorization may be set";
+          }
           if (c.scrape_timeout_ms > c.scrape_interval_ms) {
             return "scrape_timeout must not exceed scrape_interval";
           }

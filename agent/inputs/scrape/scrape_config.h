@@ -2,7 +2,8 @@
 
 // One scrape job, in the shape of Prometheus' scrape_configs (the subset supported so far:
 // static_configs, file_sd_configs, http_sd_configs, kubernetes_sd_configs with role pod,
-// relabel_configs and metric_relabel_configs).
+// relabel_configs and metric_relabel_configs, params, scheme http or https with tls_config,
+// basic_auth and authorization).
 
 #include <cstdint>
 #include <string>
@@ -13,6 +14,7 @@
 #include "agent/discovery/http_sd.h"
 #include "agent/discovery/kubernetes_sd_config.h"
 #include "agent/discovery/target_group.h"
+#include "agent/inputs/scrape/http_client_config.h"
 #include "agent/inputs/scrape/scrape_limits.h"
 #include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
@@ -26,7 +28,13 @@ struct ScrapeConfig {
   int64_t scrape_interval_ms = 15000;
   int64_t scrape_timeout_ms = 10000;
   std::string metrics_path = "/metrics";
-  std::string scheme = "http";
+  std::string scheme = "http";  // http or https; __scheme__ may change it per target
+  // URL query parameters, name -> values; each target starts with __param_<name> = the first
+  // value (target_builder.h says how relabeling changes them).
+  std::vector<std::pair<std::string, std::vector<std::string>>> params;
+  TlsConfig tls_config;  // for https targets
+  BasicAuth basic_auth;  // at most one of basic_auth and authorization
+  Authorization authorization;
   bool honor_labels = false;
   bool honor_timestamps = true;
   int64_t body_size_limit_bytes = 64LL << 20;

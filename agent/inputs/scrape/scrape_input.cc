@@ -1,6 +1,5 @@
 #include "agent/inputs/scrape/scrape_input.h"
 
-#include <httplib.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -10,7 +9,6 @@
 #include "common/base/log.h"
 #include "common/model/metric_id.h"
 #include "common/model/names.h"
-#include "common/net/http_server.h"
 
 namespace strata::agent::scrape {
 namespace {
@@ -88,6 +86,7 @@ size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target
 ScrapeInput::ScrapeInput(ScrapeConfig config, const common::Clock& clock,
                          common::Registry& registry, ScrapeStateCache* states)
     : config_(std::move(config)),
+      client_(config_, clock),
       states_(states),
       clock_(clock),
       registry_(registry),
@@ -131,6 +130,10 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
   if (!metric_relabel.ok()) {
     return absl::InvalidArgumentError(
         job + "metric_relabel_configs: " + std::string(metric_relabel.status().message()));
+  }
+  // TLS files are read now so that a wrong path fails the config; scrapes read them again.
+  if (absl::Status tls = CheckTlsFiles(config_.tls_config); !tls.ok()) {
+    return absl::InvalidArgumentError(job + std::string(tls.message()));
   }
   target_relabel_ = *std::move(target_relabel);
   metric_relabel_ = *std::move(metric_relabel);
@@ -218,7 +221,7 @@ namespace {
 
 // A target's identity: where it is scraped and the labels its series get.
 std::string TargetKey(const ScrapeTarget& t) {
-  return t.scheme + "://" + t.address + t.metrics_path + " " + t.target_labels.ToString();
+  return TargetUrl(t) + " " + t.target_labels.ToString();
 }
 
 std::string JobTargetKey(const std::string& job, const ScrapeTarget& t) {
@@ -331,50 +334,18 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
   scrapes_total_.Inc();
   const int64_t ts = clock_.NowMs();
   const int64_t start = clock_.MonotonicMs();
-  std::string host;
-  int port = 0;
-  common::SplitHostPort(target.address, &host, &port);
-  httplib::Client client(host, port);
-  const int64_t timeout = config_.scrape_timeout_ms;
-  client.set_connection_timeout(timeout / 1000, (timeout % 1000) * 1000);
-  client.set_read_timeout(timeout / 1000, (timeout % 1000) * 1000);
-  client.set_write_timeout(timeout / 1000, (timeout % 1000) * 1000);
-  std::string body;
-  std::string failure;
-  httplib::Headers headers = {
-      // OpenMetrics preferred, the text format accepted: Prometheus 2.x's Accept header.
-      {"Accept",
-       "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
-       "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
-      {"Accept-Encoding", "gzip"},
-      {"X-Prometheus-Scrape-Timeout-Seconds", std::to_string(timeout / 1000.0)},
-      {"User-Agent", "strata-agent"}};
-  auto res = client.Get(target.metrics_path, headers, [&](const char* data, size_t len) {
-    if (body.size() + len > static_cast<size_t>(config_.body_size_limit_bytes)) {
-      failure = "body exceeds body_size_limit";
-      return false;
-    }
-    if (clock_.MonotonicMs() - start > timeout) {
-      failure = "scrape_timeout exceeded";
-      return false;
-    }
-    body.append(data, len);
-    return true;
-  });
+  FetchResult fetched = client_.Fetch(target);
   const double duration_s = static_cast<double>(clock_.MonotonicMs() - start) / 1000.0;
-  if (failure.empty()) {
-    if (!res) {
-      failure = httplib::to_string(res.error());
-    } else if (res->status != 200) {
-      failure = "HTTP status " + std::to_string(res->status);
-    }
-  }
+  const std::string& failure = fetched.error;
   common::SampleBatch out;
   // A failed scrape keeps nothing it read: up 0, and the target's series are marked stale.
   auto fail = [&](const std::string& reason, size_t scraped) {
     scrapes_failed_.Inc();
     Log(state->up ? LogLevel::kWarn : LogLevel::kDebug, "scrape", "scrape failed",
-        {{"job", config_.job_name}, {"target", target.address}, {"error", reason}});
+        {{"job", config_.job_name},
+         {"target", target.address},
+         {"url", TargetUrl(target)},
+         {"error", reason}});
     state->up = false;
     out.clear();
     for (auto& [id, labels] : state->series) {
@@ -390,8 +361,9 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
     return std::move(out);
   };
   if (!failure.empty()) return fail(failure, 0);
-  const bool open_metrics = IsOpenMetricsContentType(res->get_header_value("Content-Type"));
-  ParseResult parsed = open_metrics ? ParseOpenMetrics(body) : ParseTextExposition(body);
+  const bool open_metrics = IsOpenMetricsContentType(fetched.content_type);
+  ParseResult parsed =
+      open_metrics ? ParseOpenMetrics(fetched.body) : ParseTextExposition(fetched.body);
   parse_errors_.Inc(static_cast<double>(parsed.error_count));
   if (parsed.error_count > 0 && parsed.error_count != state->parse_errors) {
     const ParseError& first = parsed.errors.front();

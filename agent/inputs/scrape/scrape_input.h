@@ -1,7 +1,8 @@
 #pragma once
 
-// Scrapes the targets of one scrape job over HTTP, in OpenMetrics or the Prometheus text format
-// (negotiated by Accept, parsed by the response Content-Type).
+// Scrapes the targets of one scrape job over HTTP or HTTPS (scrape_client.h: TLS and credentials),
+// in OpenMetrics or the Prometheus text format (negotiated by Accept, parsed by the response
+// Content-Type).
 //
 // One thread per target ("scrape/<job>"), started at an offset within the interval derived from
 // the target's address so that many targets spread out instead of firing together. Each scrape:
@@ -26,6 +27,7 @@
 
 #include "agent/discovery/discoverer.h"
 #include "agent/input.h"
+#include "agent/inputs/scrape/scrape_client.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/scrape/scrape_state_cache.h"
 #include "agent/inputs/scrape/target_builder.h"
@@ -86,6 +88,7 @@ class ScrapeInput final : public Input {
   void Sync(std::vector<ScrapeTarget> targets, SampleSink& sink);
 
   ScrapeConfig config_;
+  const ScrapeClient client_;  // the job's HTTP settings, for every target's thread
   ScrapeStateCache* const states_;
   relabel::Relabeler target_relabel_;  // built in Start()
   relabel::Relabeler metric_relabel_;  // built in Start()

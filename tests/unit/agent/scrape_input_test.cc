@@ -249,13 +249,14 @@ TEST(BuildTargetsTest, RelabelConfigsShapeTheTargets) {
   EXPECT_EQ(built.targets[0].discovered_labels.Get("__scrape_interval__"), "15s");
   EXPECT_EQ(built.targets[1].metrics_path, "/probe");
 
-  // A relabeled address that is not host:port leaves the target out with a reason.
-  auto bad = relabel::Relabeler::Create({Rule("replace", {}, "__address__", "(.*)", "nohost")});
+  // A relabeled address that is not an address leaves the target out with a reason.
+  auto bad = relabel::Relabeler::Create({Rule("replace", {}, "__address__", "(.*)", "h:port")});
   ASSERT_TRUE(bad.ok());
   built = BuildTargets(config, *bad, {group});
   EXPECT_TRUE(built.targets.empty());
   ASSERT_EQ(built.errors.size(), 3u);
-  EXPECT_EQ(built.errors[0], "target \"nohost\" is not host:port");
+  EXPECT_EQ(built.errors[0],
+            "target \"h:port\" is not a valid address (host, host:port or [ipv6]:port)");
 
   // A label name that relabeling made invalid leaves the target out too.
   auto odd = relabel::Relabeler::Create({Rule("labelmap", {}, "", "__meta_(.*)", "x$1")});

@@ -122,6 +122,29 @@ TEST(SchemaTest, DecodesListsOfNumbersAndNamesTheBadElement) {
   EXPECT_FALSE(DecodeText("quantiles: 0.5\n", &o).ok());
 }
 
+struct WithParams {
+  std::vector<std::pair<std::string, std::vector<std::string>>> params;
+};
+
+TEST(SchemaTest, StringListMapKeepsOrderAndRoundTrips) {
+  Schema<WithParams> schema;
+  schema.StringListMap("params", &WithParams::params, "query parameters");
+  WithParams w;
+  ASSERT_TRUE(schema.Decode(YAML::Load("params: {z: [1, 2], \"a[]\": []}"), "t.yaml", "", &w).ok());
+  ASSERT_EQ(w.params.size(), 2u);
+  EXPECT_EQ(w.params[0], (std::pair<std::string, std::vector<std::string>>{"z", {"1", "2"}}));
+  EXPECT_EQ(w.params[1].first, "a[]");
+  EXPECT_TRUE(w.params[1].second.empty());
+  std::string text;
+  schema.Describe(w, 0, &text);
+  WithParams back;
+  ASSERT_TRUE(schema.Decode(YAML::Load(text), "t.yaml", "", &back).ok()) << text;
+  EXPECT_EQ(back.params, w.params);
+  const absl::Status s = schema.Decode(YAML::Load("params: {z: 1}"), "t.yaml", "", &w);
+  EXPECT_NE(s.message().find("key \"params.z\": expected a list of strings"), std::string::npos)
+      << s.message();
+}
+
 TEST(SchemaTest, YamlSyntaxErrorNamesLine) {
   std::string path = ::testing::TempDir() + "/bad.yaml";
   FILE* f = fopen(path.c_str(), "w");
