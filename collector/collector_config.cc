@@ -74,7 +74,11 @@ const common::Schema<CollectorConfig>& CollectorConfigSchema() {
         .Int("max_samples", &QueryConfig::max_samples,
              "samples one PromQL query may load or hold at once", 1)
         .Bool("read_ahead", &QueryConfig::read_ahead,
-              "a range query decodes storage on a second thread while it evaluates");
+              "a range query decodes storage on other threads while it evaluates")
+        .Int("read_threads", &QueryConfig::read_threads,
+             "threads that read and compute a range query's series, each a shard of them "
+             "(with read_ahead; 1: one reader thread ahead of the evaluation)",
+             1, 64);
     common::Schema<CollectorConfig> s;
     s.String("log_level", &CollectorConfig::log_level, "debug, info, warn or error")
         .String("data_dir", &CollectorConfig::data_dir,

@@ -45,6 +45,7 @@ struct QueryConfig {
   int64_t timeout_ms = 2LL * 60 * 1000;
   int64_t max_samples = 50'000'000;
   bool read_ahead = true;
+  int64_t read_threads = 2;
 };
 
 struct CollectorConfig {

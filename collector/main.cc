@@ -227,6 +227,7 @@ int Run(int argc, char** argv) {
   query_options.query_timeout_ms = config.query.timeout_ms;
   query_options.max_samples = config.query.max_samples;
   query_options.read_ahead = config.query.read_ahead;
+  query_options.read_threads = static_cast<int>(config.query.read_threads);
   api::QueryApi query_api(store, clock, query_options);
   api::StatusApi status_api(MakeStatusInfo(cli, config, start_time_ms), clock);
   ingest::RemoteWriteOptions rw_options;

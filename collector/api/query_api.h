@@ -44,6 +44,8 @@ struct QueryApiOptions {
   int64_t max_samples = 50'000'000;
   // promql::EngineOptions::read_ahead.
   bool read_ahead = true;
+  // promql::EngineOptions::read_threads.
+  int read_threads = 2;
 };
 
 class QueryApi {

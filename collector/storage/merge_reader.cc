@@ -168,42 +168,64 @@ class MergeCursor final : public SeriesCursor {
   }
 
   bool Next(SeriesData* out) override {
+    for (;;) {
+      common::Labels* labels = NextLabels();
+      if (labels == nullptr) return false;
+      out->samples.clear();
+      if (!AppendSamples(&out->samples)) return false;
+      if (out->samples.empty()) continue;
+      out->labels = std::move(*labels);
+      return true;
+    }
+  }
+
+  // Two-phase: the next series' labels (the sources holding it are `hits_`), and then, only if
+  // asked, their samples; a series whose samples are never asked for costs no decoding.
+  common::Labels* NextLabels() override {
     if (!started_) {
       started_ = true;
       for (Child& c : children_) {
-        if (!Advance(c)) return false;
+        if (!Advance(c)) return nullptr;
+      }
+    } else {
+      for (size_t i : hits_) {
+        if (!Advance(children_[i])) return nullptr;
       }
     }
-    for (;;) {
-      const common::Labels* min = nullptr;
-      for (const Child& c : children_) {
-        if (c.labels != nullptr && (min == nullptr || *c.labels < *min)) min = c.labels;
-      }
-      if (min == nullptr) return false;
-      hits_.clear();
-      for (size_t i = 0; i < children_.size(); ++i) {
-        const common::Labels* l = children_[i].labels;
-        if (l != nullptr && (l == min || *l == *min)) hits_.push_back(i);
-      }
-      out->samples.clear();
-      segments_.clear();
-      for (size_t i : hits_) {
-        Child& c = children_[i];
-        const size_t begin = out->samples.size();
-        if (!c.cursor->AppendSamples(&out->samples)) {
-          status_ = c.cursor->status();
-          if (status_.ok()) status_ = absl::InternalError("a source failed to read a series");
-          return false;
-        }
-        segments_.push_back(SampleSegment{begin, out->samples.size(), c.rank});
-      }
-      if (hits_.size() > 1) MergeAppendedSegments(&out->samples, segments_);
-      out->labels = std::move(*children_[hits_[0]].labels);  // `min` is not used past here
-      for (size_t i : hits_) {
-        if (!Advance(children_[i])) return false;
-      }
-      if (!out->samples.empty()) return true;
+    hits_.clear();
+    const common::Labels* min = nullptr;
+    for (const Child& c : children_) {
+      if (c.labels != nullptr && (min == nullptr || *c.labels < *min)) min = c.labels;
     }
+    if (min == nullptr) return nullptr;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      const common::Labels* l = children_[i].labels;
+      if (l != nullptr && (l == min || *l == *min)) hits_.push_back(i);
+    }
+    return children_[hits_[0]].labels;
+  }
+
+  bool AppendSamples(std::vector<common::Sample>* out) override {
+    if (!out->empty() && hits_.size() > 1) {
+      // The merge rewrites its whole buffer: the samples already there stay out of it.
+      std::vector<common::Sample> own;
+      if (!AppendSamples(&own)) return false;
+      out->insert(out->end(), own.begin(), own.end());
+      return true;
+    }
+    segments_.clear();
+    for (size_t i : hits_) {
+      Child& c = children_[i];
+      const size_t begin = out->size();
+      if (!c.cursor->AppendSamples(out)) {
+        status_ = c.cursor->status();
+        if (status_.ok()) status_ = absl::InternalError("a source failed to read a series");
+        return false;
+      }
+      segments_.push_back(SampleSegment{begin, out->size(), c.rank});
+    }
+    if (hits_.size() > 1) MergeAppendedSegments(out, segments_);
+    return true;
   }
 
   absl::Status status() const override { return status_; }

@@ -51,6 +51,10 @@ struct EngineOptions {
   // The step evaluator reads storage on a second thread, a few series ahead, so that chunk
   // decoding and evaluation overlap (series_prefetcher.h). Off, both run on the query's thread.
   bool read_ahead = true;
+  // With read-ahead, range functions and selectors streamed into the step evaluator are read
+  // and computed by this many threads, each over a shard of the series
+  // (parallel_series_reader.h); 1 keeps one reader thread (the prefetcher).
+  int read_threads = 2;
 };
 
 enum class ErrorType { kBadData, kExecution, kTimeout, kCanceled };

@@ -17,6 +17,7 @@
 #include "collector/query/promql/histogram_functions.h"
 #include "collector/query/promql/instant_functions.h"
 #include "collector/query/promql/label_functions.h"
+#include "collector/query/promql/parallel_series_reader.h"
 #include "collector/query/promql/range_functions.h"
 #include "collector/query/promql/series_prefetcher.h"
 #include "common/model/sample.h"
@@ -277,6 +278,46 @@ bool Evaluator::StreamSeries(const VectorSelector& vs, SeriesFn fn) {
     if (!fn(s.labels, points)) return true;
   }
   ThrowIfFailed(*cursor);
+  return true;
+}
+
+bool Evaluator::StreamStepSeries(const VectorSelector& vs, const StepComputeFn& compute,
+                                 StepConsumeFn consume, bool parallel) {
+  auto pending = pending_.find(&vs);
+  parallel = parallel && options_.read_ahead && options_.read_threads > 1 &&
+             !selectors_.contains(&vs) && pending != pending_.end();
+  if (!parallel) {
+    StepSeries scratch;
+    return StreamSeries(vs, [&](const common::Labels& labels, std::span<const Point> pts) {
+      if (!compute(labels, pts, scratch)) return true;
+      return consume(labels, scratch);
+    });
+  }
+  LoadSpec& spec = pending->second;
+  spec.streamed = true;
+  CheckDeadline();
+  std::vector<std::unique_ptr<SeriesCursor>> cursors;
+  for (int i = 0; i < options_.read_threads; ++i) cursors.push_back(OpenCursor(vs, spec));
+  std::unique_ptr<ParallelSeriesReader> reader;
+  try {
+    reader = std::make_unique<ParallelSeriesReader>(
+        std::move(cursors), ParallelSeriesReader::Filter{spec.min_t, spec.max_t, spec.drop_stale},
+        compute);
+  } catch (const std::system_error& e) {
+    throw EvalError{absl::ResourceExhaustedError(
+        absl::StrCat("cannot start a storage reader thread: ", e.what()))};
+  }
+  int64_t total = 0;
+  size_t n = 0;
+  while (ParallelSeriesReader::Item* item = reader->Next()) {
+    if (++n % 256 == 0) CheckDeadline();
+    total += static_cast<int64_t>(item->num_points);
+    CheckSamples(total);
+    if (!consume(item->labels, item->result)) return true;
+  }
+  if (absl::Status status = reader->status(); !status.ok()) {
+    throw EvalError{absl::InternalError(std::string(status.message()))};
+  }
   return true;
 }
 

@@ -19,6 +19,7 @@
 // deadline at every subquery step and the sample limit as windows and vectors are built.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -88,6 +89,15 @@ class Evaluator {
   // as Load's do. False when Prepare() found nothing to load for `vs`.
   using SeriesFn = absl::FunctionRef<bool(const common::Labels&, std::span<const Point>)>;
   bool StreamSeries(const VectorSelector& vs, SeriesFn fn);
+  // StreamSeries with each series' step values computed by `compute` (which fills `out`'s values
+  // and present flags and says whether any is set; it must be safe to run concurrently) and
+  // handed to `consume` in the same order. With `parallel`, read-ahead and several read threads,
+  // `compute` runs on those threads (parallel_series_reader.h); otherwise on this one.
+  using StepComputeFn =
+      std::function<bool(const common::Labels&, std::span<const Point>, StepSeries& out)>;
+  using StepConsumeFn = absl::FunctionRef<bool(const common::Labels&, StepSeries&)>;
+  bool StreamStepSeries(const VectorSelector& vs, const StepComputeFn& compute,
+                        StepConsumeFn consume, bool parallel = true);
   // The evaluation time after applying @ and offset.
   int64_t EffectiveTime(const AtModifier& at, int64_t offset_ms, int64_t t) const;
   int64_t lookback_delta_ms() const { return options_.lookback_delta_ms; }

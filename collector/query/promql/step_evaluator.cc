@@ -219,15 +219,8 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
   const bool extrapolated = counter || fn == RangeFn::kDelta;
   // The output labels of every series so far: two equal ones are left to the per-step evaluator.
   std::unordered_set<std::string> keys;
-  size_t visited = 0;
-  bool done = true;
-  StepSeries series;
-  // rate, increase and delta: per step, the parts of ExtrapolatedValue (0 * 0 / 1 where absent).
-  std::vector<double> delta(extrapolated ? n : 0), num(extrapolated ? n : 0),
-      den(extrapolated ? n : 0);
   // Points up to each step's window end; `lag` steps back is the one whose end is this window's
   // start, at every step (n when there is none, e.g. a range that is no multiple of the step).
-  std::vector<size_t> ends_at(extrapolated ? n : 0);
   size_t lag = n;
   for (size_t k = 1; k < n && lag == n; ++k) {
     bool all = true;
@@ -235,31 +228,38 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
     if (all && bounds[k].start_ms == bounds[0].end_ms) lag = k;
     if (bounds[k].end_ms - bounds[0].end_ms > ms->range_ms) break;  // ends ascend
   }
-  // Streamed: each series' samples are read, turned into step values and dropped in turn.
-  ev_.StreamSeries(vs, [&](const common::Labels& input, std::span<const Point> pts) {
-    if (++visited % 256 == 0) ev_.CheckDeadline();
-    common::Labels metric = keep_name ? input : DropMetricName(input);
-    if (!keys.insert(LabelsKey(metric)).second) {
-      done = false;
-      return false;
-    }
-    Reset(series, std::move(metric));
+  // One series' step values; for rate, increase and delta it may run on several threads at once
+  // (it reads only the bounds and its own scratch), the others stay on this one.
+  const bool is_rate = fn == RangeFn::kRate;
+  const Evaluator::StepComputeFn compute = [&, n, lag, counter, is_rate](const common::Labels&,
+                                                                         std::span<const Point> pts,
+                                                                         StepSeries& series) {
+    series.values.assign(n, 0);
+    series.present.assign(n, 0);
+    series.rank.clear();
     size_t lo = 0, hi = 0;
     bool any = false;
     if (extrapolated) {
       // rate, increase and delta: the same values as RangeFnValue, inlined into the step loop.
-      // The last point below its predecessor among those passed so far: a window [lo, hi) holds
-      // a counter reset exactly when it is past lo. Most windows hold none and skip the scan.
-      // Each window's value is computed up to its one division, and the divisions are done
-      // afterwards in a pass of their own: in the walk, each one's latency would stall it.
-      // A series without any drop (most counters over most ranges) needs no reset tracking.
-      bool drops = false;
-      if (counter) {
-        for (size_t j = 1; j < pts.size(); ++j) drops |= pts[j].value < pts[j - 1].value;
-      }
+      // Each window's value is computed up to its one division (ExtrapolatedParts), and the
+      // divisions are done afterwards in a pass of their own: in the walk, each one's latency
+      // would stall it. Absent steps get 0 * 0 / 1.
+      thread_local std::vector<double> delta_buf, num_buf, den_buf;
+      thread_local std::vector<size_t> ends_buf;
+      delta_buf.resize(n);
+      num_buf.resize(n);
+      den_buf.resize(n);
+      ends_buf.resize(n);
+      double* const delta = delta_buf.data();
+      double* const num = num_buf.data();
+      double* const den = den_buf.data();
+      size_t* const ends_at = ends_buf.data();
+      // last_drop is the last point below its predecessor among those passed so far: a window
+      // [lo, hi) holds a counter reset exactly when it is past lo. Most hold none and skip the
+      // scan.
       size_t last_drop = 0;
       for (size_t i = 0; i < n; ++i) {
-        if (drops) {
+        if (counter) {
           for (; hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms; ++hi) {
             if (hi > 0 && pts[hi].value < pts[hi - 1].value) last_drop = hi;
           }
@@ -278,7 +278,7 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
         if (hi - lo >= 2) {
           RangeBounds window = bounds[i];
           window.no_counter_resets = counter && last_drop <= lo;
-          ExtrapolatedRateParts(window, pts.subspan(lo, hi - lo), counter, fn == RangeFn::kRate, p);
+          ExtrapolatedRateParts(window, pts.subspan(lo, hi - lo), counter, is_rate, p);
           series.present[i] = 1;
           any = true;
         }
@@ -288,8 +288,7 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       }
       double* const values = series.values.data();
       for (size_t i = 0; i < n; ++i) values[i] = delta[i] * (num[i] / den[i]);
-      if (any && !sink(series)) done = false;
-      return done;
+      return any;
     }
     for (size_t i = 0; i < n; ++i) {
       while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
@@ -304,9 +303,24 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
       series.present[i] = 1;
       any = true;
     }
-    if (any && !sink(series)) done = false;
-    return done;
-  });
+    return any;
+  };
+  size_t visited = 0;
+  bool done = true;
+  // Streamed: each series' samples are read, turned into step values and dropped in turn.
+  ev_.StreamStepSeries(
+      vs, compute,
+      [&](const common::Labels& input, StepSeries& series) {
+        if (++visited % 256 == 0) ev_.CheckDeadline();
+        series.metric = keep_name ? input : DropMetricName(input);
+        if (!keys.insert(LabelsKey(series.metric)).second) {
+          done = false;
+          return false;
+        }
+        if (!sink(series)) done = false;
+        return done;
+      },
+      /*parallel=*/extrapolated);
   if (!done) return false;
   for (const ExprPtr& arg : c.args) {
     if (arg->Type() != ValueType::kMatrix) ev_.TakePrecomputed(*arg);

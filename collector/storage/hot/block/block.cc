@@ -490,17 +490,18 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   if (it.error()) return error("undecodable data");
   // Values are decoded through the last one in range (each depends on those before it), and
   // the samples in range appended a batch at a time.
+  // The samples are written in place, past the caller's.
   const size_t base = out->size();
+  out->resize(base + (end > begin ? end - begin : 0));
+  common::Sample* const dst = out->data() + base;  // dst[i - begin]: sample i of the chunk
   double v[BlockChunkIterator::kBatch];
-  common::Sample batch[BlockChunkIterator::kBatch];
   size_t pos = 0;
   while (pos < end) {
     const size_t k = it.NextBatch(nullptr, v, BlockChunkIterator::kBatch);  // t is at hand
     if (k == 0) break;
     const size_t from = std::max(pos, begin);
     const size_t to = std::min(pos + k, end);
-    for (size_t i = from; i < to; ++i) batch[i - from] = {t[i], v[i - pos]};
-    if (to > from) out->insert(out->end(), batch, batch + (to - from));
+    for (size_t i = from; i < to; ++i) dst[i - begin] = {t[i], v[i - pos]};
     pos += k;
   }
   if (it.error() || pos < end) {

@@ -110,23 +110,26 @@ class StepEvaluatorTest : public ::testing::Test {
     ASSERT_TRUE(store_.Append(labels, samples).ok());
   }
 
+  // `readers`: 0 reads in place, 1 with the prefetcher, more with that many parallel readers.
   absl::StatusOr<QueryResult> Run(const std::string& q, bool step_evaluation, int64_t start,
-                                  int64_t end, int64_t step, bool read_ahead = true) {
+                                  int64_t end, int64_t step, int readers = 2) {
     EngineOptions options;
     options.step_evaluation = step_evaluation;
-    options.read_ahead = read_ahead;
+    options.read_ahead = readers > 0;
+    options.read_threads = readers > 0 ? readers : 1;
     return Engine(store_, options).RangeQuery(q, start, end, step);
   }
 
-  // Runs `q` both ways (the step evaluator with and without read-ahead) and compares.
+  // Runs `q` with the step evaluator reading in place, with the prefetcher and with 2 and 3
+  // parallel readers, and compares each with the per-step evaluator.
   void Compare(const std::string& q, int64_t start = 0, int64_t end = 60 * kMin,
                int64_t step = 30 * kSec) {
-    Compare(q, start, end, step, true);
-    Compare(q, start, end, step, false);
+    for (int readers : {2, 0, 1, 3}) Compare(q, start, end, step, readers);
   }
-  void Compare(const std::string& q, int64_t start, int64_t end, int64_t step, bool read_ahead) {
-    SCOPED_TRACE(q + (read_ahead ? " (read-ahead)" : " (in place)"));
-    auto fast = Run(q, true, start, end, step, read_ahead);
+  void Compare(const std::string& q, int64_t start, int64_t end, int64_t step, int readers) {
+    SCOPED_TRACE(q + " (readers: " + std::to_string(readers) + ")");
+    const bool read_ahead = readers == 2;  // counts each query once
+    auto fast = Run(q, true, start, end, step, readers);
     auto slow = Run(q, false, start, end, step);
     ASSERT_EQ(fast.ok(), slow.ok()) << (fast.ok() ? slow.status() : fast.status());
     if (read_ahead) ++compared_;  // counted once per query
