@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/unit/agent/relabel_rule.h"
+
 namespace strata::agent::scrape {
 namespace {
 
@@ -176,17 +178,7 @@ TEST(AppendTargetSamplesTest, ConflictingLabelsAreRenamedUnlessHonored) {
   EXPECT_EQ(out[0].sample.timestamp_ms, 9999);
 }
 
-relabel::RelabelConfig Rule(std::string action, std::vector<std::string> sources,
-                            std::string target = "", std::string regex = relabel::kDefaultRegex,
-                            std::string replacement = relabel::kDefaultReplacement) {
-  relabel::RelabelConfig c;
-  c.action = std::move(action);
-  c.source_labels = std::move(sources);
-  c.target_label = std::move(target);
-  c.regex = std::move(regex);
-  c.replacement = std::move(replacement);
-  return c;
-}
+using test_support::Rule;
 
 // metric_relabel_configs run after the target labels are attached and can drop series or
 // rewrite them, including the metric name.

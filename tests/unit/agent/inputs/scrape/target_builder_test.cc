@@ -2,20 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/agent/relabel_rule.h"
+
 namespace strata::agent::scrape {
 namespace {
 
-relabel::RelabelConfig Rule(std::string action, std::vector<std::string> sources,
-                            std::string target = "", std::string regex = relabel::kDefaultRegex,
-                            std::string replacement = relabel::kDefaultReplacement) {
-  relabel::RelabelConfig c;
-  c.action = std::move(action);
-  c.source_labels = std::move(sources);
-  c.target_label = std::move(target);
-  c.regex = std::move(regex);
-  c.replacement = std::move(replacement);
-  return c;
-}
+using test_support::Rule;
 
 relabel::Relabeler Relabel(std::vector<relabel::RelabelConfig> rules) {
   absl::StatusOr<relabel::Relabeler> r = relabel::Relabeler::Create(rules);
