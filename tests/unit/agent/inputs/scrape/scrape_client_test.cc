@@ -64,7 +64,8 @@ ScrapeTarget Target(const std::string& scheme, const std::string& host, int port
 }
 
 std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  static const std::string dir = UniqueTempDir();
+  const std::string path = dir + "/" + name;
   std::ofstream(path) << text;
   return path;
 }
@@ -122,8 +123,9 @@ TEST(ScrapeClientTest, SendsAuthorizationTypeAndCredentials) {
 class HttpsTest : public ::testing::Test {
  protected:
   HttpsTest()
-      : ca_(::testing::TempDir(), "https"),
-        other_ca_(::testing::TempDir(), "https-other"),
+      : dir_(UniqueTempDir()),
+        ca_(dir_, "https"),
+        other_ca_(dir_, "https-other"),
         server_cert_(ca_.Issue("https-server", "DNS:metrics.test,IP:127.0.0.1")),
         client_cert_(ca_.Issue("https-client", "")) {}
 
@@ -133,6 +135,7 @@ class HttpsTest : public ::testing::Test {
     return ScrapeClient(config, clock_).Fetch(Target("https", "127.0.0.1", port));
   }
 
+  std::string dir_;
   TestCa ca_;
   TestCa other_ca_;
   CertFiles server_cert_;

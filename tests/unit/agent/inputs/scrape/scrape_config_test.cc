@@ -101,7 +101,7 @@ TEST(ScrapeConfigTest, ReferenceWithParamsDecodesBack) {
 }
 
 TEST(CheckTlsFilesTest, NamesTheKeyOfAFileThatCannotBeUsed) {
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = UniqueTempDir();
   TestCa ca(dir, "check");
   const CertFiles client = ca.Issue("check-client", "");
   const CertFiles other = ca.Issue("check-other", "");

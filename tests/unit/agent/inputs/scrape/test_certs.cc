@@ -1,15 +1,23 @@
 #include "tests/unit/agent/inputs/scrape/test_certs.h"
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
 
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 
 namespace strata::agent::scrape {
+
+std::string UniqueTempDir() {
+  std::string path = ::testing::TempDir() + "/strata-test-XXXXXX";
+  if (mkdtemp(path.data()) == nullptr) throw std::runtime_error("mkdtemp " + path);
+  return path;
+}
 namespace {
 
 using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;

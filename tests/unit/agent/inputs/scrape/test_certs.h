@@ -8,6 +8,10 @@
 
 namespace strata::agent::scrape {
 
+// A new directory under the test temp dir, for this process alone: ctest runs the tests of one
+// binary as parallel processes, which must not overwrite each other's files.
+std::string UniqueTempDir();
+
 struct CertFiles {
   std::string cert;  // PEM certificate path
   std::string key;   // PEM private key path
