@@ -167,17 +167,7 @@ class MergeCursor final : public SeriesCursor {
     });
   }
 
-  bool Next(SeriesData* out) override {
-    for (;;) {
-      common::Labels* labels = NextLabels();
-      if (labels == nullptr) return false;
-      out->samples.clear();
-      if (!AppendSamples(&out->samples)) return false;
-      if (out->samples.empty()) continue;
-      out->labels = std::move(*labels);
-      return true;
-    }
-  }
+  bool Next(SeriesData* out) override { return NextByParts(out); }
 
   // Two-phase: the next series' labels (the sources holding it are `hits_`), and then, only if
   // asked, their samples; a series whose samples are never asked for costs no decoding.

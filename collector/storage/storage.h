@@ -111,6 +111,21 @@ class SeriesCursor {
   // sources' parts out in this order, and only reorders when it was wrong).
   virtual int64_t MinTimeHint() const { return std::numeric_limits<int64_t>::min(); }
 
+ protected:
+  // Next() by way of the two phases, for cursors that implement those: skips series without
+  // samples in range.
+  bool NextByParts(SeriesData* out) {
+    for (;;) {
+      common::Labels* labels = NextLabels();
+      if (labels == nullptr) return false;
+      out->samples.clear();
+      if (!AppendSamples(&out->samples)) return false;
+      if (out->samples.empty()) continue;
+      out->labels = std::move(*labels);
+      return true;
+    }
+  }
+
  private:
   SeriesData staged_;  // the defaults' current series
 };

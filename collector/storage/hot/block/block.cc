@@ -553,17 +553,7 @@ class Block::SelectionCursor final : public SeriesCursor {
   SelectionCursor(const Block& block, ::Roaring ids, int64_t lo, int64_t hi)
       : block_(block), ids_(std::move(ids)), it_(ids_.begin()), lo_(lo), hi_(hi) {}
 
-  bool Next(SeriesData* out) override {
-    for (;;) {
-      common::Labels* labels = NextLabels();
-      if (labels == nullptr) return false;
-      out->samples.clear();
-      if (!AppendSamples(&out->samples)) return false;
-      if (out->samples.empty()) continue;
-      out->labels = std::move(*labels);
-      return true;
-    }
-  }
+  bool Next(SeriesData* out) override { return NextByParts(out); }
   // The next series with a chunk in range (which may still hold no sample in it).
   common::Labels* NextLabels() override {
     for (; it_ != ids_.end() && status_.ok(); ++it_) {

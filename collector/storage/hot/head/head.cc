@@ -855,17 +855,8 @@ class Head::SelectionCursor final : public SeriesCursor {
         max_t_(max_t),
         min_time_hint_(min_time_hint) {}
 
-  bool Next(SeriesData* out) override {
-    for (;;) {
-      common::Labels* labels = NextLabels();
-      if (labels == nullptr) return false;
-      out->samples.clear();
-      AppendSamples(&out->samples);
-      if (out->samples.empty()) continue;  // e.g. dropped since the selection
-      out->labels = std::move(*labels);
-      return true;
-    }
-  }
+  // A series without samples (e.g. dropped since the selection) is skipped.
+  bool Next(SeriesData* out) override { return NextByParts(out); }
   common::Labels* NextLabels() override {
     if (next_ == series_.size()) return nullptr;
     return &series_[next_++].first;
