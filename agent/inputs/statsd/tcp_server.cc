@@ -116,8 +116,8 @@ void TcpServer::Accept() {
       return;
     }
     if (conns_.size() >= static_cast<size_t>(options_.max_connections)) {
+      refused_.Inc();  // before the close, so a peer that sees EOF sees the count too
       ::close(fd);
-      refused_.Inc();
       continue;
     }
     conns_.push_back(Connection{fd, {}, false});
