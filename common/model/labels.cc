@@ -34,10 +34,16 @@ Labels Labels::FromCanonicalViews(std::span<const LabelView> views) {
   return Labels(std::move(out));
 }
 
+const std::vector<Label>& Labels::Empty() {
+  static const std::vector<Label> empty;
+  return empty;
+}
+
 bool Labels::Equals(std::span<const LabelView> views) const {
-  if (views.size() != labels_.size()) return false;
+  const std::vector<Label>& labels = items();
+  if (views.size() != labels.size()) return false;
   for (size_t i = 0; i < views.size(); ++i) {
-    if (labels_[i].name != views[i].name || labels_[i].value != views[i].value) return false;
+    if (labels[i].name != views[i].name || labels[i].value != views[i].value) return false;
   }
   return true;
 }
@@ -54,9 +60,10 @@ Labels::Labels(std::initializer_list<Label> labels)
     : Labels(FromUnsorted(std::vector<Label>(labels))) {}
 
 std::string_view Labels::Get(std::string_view name) const {
-  auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
+  const std::vector<Label>& labels = items();
+  auto it = std::lower_bound(labels.begin(), labels.end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != labels_.end() && it->name == name) return it->value;
+  if (it != labels.end() && it->name == name) return it->value;
   return {};
 }
 
@@ -66,7 +73,7 @@ std::string Labels::ToString() const {
   std::string out(MetricName());
   out.push_back('{');
   bool first = true;
-  for (const Label& l : labels_) {
+  for (const Label& l : items()) {
     if (l.name == kMetricNameLabel) continue;
     if (!first) out.push_back(',');
     first = false;

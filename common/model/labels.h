@@ -2,7 +2,12 @@
 
 // A label set: name/value pairs kept sorted by name with unique names. The metric name travels as
 // the label `__name__`, as in Prometheus. Labels is a value type; building one sorts once.
+//
+// The pairs are immutable and shared: copying a Labels takes a reference, not the strings, so
+// the agent's pipeline (scrape cache, queue, export interner, in-flight batches) holds one copy
+// of each series' labels however many places refer to it. Safe to copy and read from any thread.
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,23 +49,31 @@ class Labels {
   bool Has(std::string_view name) const;
   std::string_view MetricName() const { return Get(kMetricNameLabel); }
 
-  const std::vector<Label>& items() const { return labels_; }
-  size_t size() const { return labels_.size(); }
-  bool empty() const { return labels_.empty(); }
-  auto begin() const { return labels_.begin(); }
-  auto end() const { return labels_.end(); }
+  const std::vector<Label>& items() const { return rep_ ? *rep_ : Empty(); }
+  size_t size() const { return items().size(); }
+  bool empty() const { return !rep_; }
+  auto begin() const { return items().begin(); }
+  auto end() const { return items().end(); }
+  // True when both share one set of pairs (a copy of the other): equal without comparing.
+  bool SameAs(const Labels& other) const { return rep_ == other.rep_; }
 
   // Prometheus notation: `name{a="b",c="d"}` with values escaped.
   std::string ToString() const;
 
-  bool operator==(const Labels&) const = default;
-  auto operator<=>(const Labels&) const = default;
+  bool operator==(const Labels& other) const {
+    return rep_ == other.rep_ || items() == other.items();
+  }
+  auto operator<=>(const Labels& other) const { return items() <=> other.items(); }
   // Same pairs as the canonical views, without building a Labels.
   bool Equals(std::span<const LabelView> views) const;
 
  private:
-  explicit Labels(std::vector<Label> sorted) : labels_(std::move(sorted)) {}
-  std::vector<Label> labels_;
+  // `sorted` is canonical; an empty set keeps no allocation.
+  explicit Labels(std::vector<Label> sorted)
+      : rep_(sorted.empty() ? nullptr
+                            : std::make_shared<const std::vector<Label>>(std::move(sorted))) {}
+  static const std::vector<Label>& Empty();
+  std::shared_ptr<const std::vector<Label>> rep_;  // null when empty
 };
 
 // True when `views` are sorted by name with unique names and no empty value: the form Labels

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <compare>
+
 namespace strata::common {
 namespace {
 
@@ -40,6 +42,37 @@ TEST(LabelsTest, BuilderSetsAndDeletes) {
   Labels base{{"__name__", "m"}, {"a", "1"}, {"b", "2"}};
   Labels l = LabelsBuilder(base).Set("c", "3").Set("a", "9").Del("b").Build();
   EXPECT_EQ(l, (Labels{{"__name__", "m"}, {"a", "9"}, {"c", "3"}}));
+}
+
+}  // namespace
+}  // namespace strata::common
+
+namespace strata::common {
+namespace {
+
+TEST(LabelsSharingTest, CopiesShareTheirPairsAndCompareEqual) {
+  const Labels a{{"__name__", "up"}, {"job", "x"}};
+  const Labels copy = a;
+  EXPECT_TRUE(copy.SameAs(a));
+  EXPECT_EQ(copy, a);
+  const Labels rebuilt{{"job", "x"}, {"__name__", "up"}};
+  EXPECT_FALSE(rebuilt.SameAs(a));
+  EXPECT_EQ(rebuilt, a);
+  EXPECT_EQ(rebuilt <=> a, std::strong_ordering::equal);
+  const Labels other{{"__name__", "up"}, {"job", "y"}};
+  EXPECT_NE(other, a);
+  EXPECT_LT(a, other);
+}
+
+TEST(LabelsSharingTest, EmptySetsAreEqualAndHoldNothing) {
+  const Labels none;
+  const Labels dropped{{"a", ""}};  // an empty value is no label
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(dropped.empty());
+  EXPECT_EQ(none, dropped);
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.begin(), none.end());
+  EXPECT_EQ(none.Get("a"), "");
 }
 
 }  // namespace
