@@ -8,9 +8,9 @@
 // exporter's stream thread owns it.
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "common/model/labels.h"
 
 namespace strata::common::wire {
@@ -27,15 +27,16 @@ class SeriesInterner {
   // Marks refs as known to the collector (their defining batch was acknowledged).
   void Confirm(const std::vector<uint32_t>& refs);
   void Reset();
-  size_t size() const { return by_id_.size(); }
+  size_t size() const { return next_ref_ - 1; }  // distinct label sets interned
 
  private:
   struct Slot {
     uint32_t ref;
-    bool confirmed;
-    Labels labels;  // kept to resolve 64-bit hash collisions exactly
+    Labels labels;  // kept to resolve 64-bit hash collisions exactly; shared with the sample's
   };
-  std::unordered_map<uint64_t, std::vector<Slot>> by_id_;
+  // One slot per id; the rare second label set with the same 64-bit id goes to collisions_.
+  absl::flat_hash_map<uint64_t, Slot> by_id_;
+  absl::flat_hash_map<uint64_t, std::vector<Slot>> collisions_;
   std::vector<bool> confirmed_by_ref_;
   uint32_t next_ref_ = 1;  // 0 is never used so a default-initialized ref is always invalid
 };

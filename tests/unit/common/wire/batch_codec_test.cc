@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
+
+#include "common/model/metric_id.h"
 
 namespace strata::common::wire {
 namespace {
@@ -199,6 +202,54 @@ TEST(BatchCodecTest, UncompressedModeRoundTrips) {
   DecodeError err;
   ASSERT_TRUE(table.Decode(b, &out, &err)) << err.message;
   EXPECT_EQ(out.num_samples, 6u);
+}
+
+// The encoder writes the wire format by hand: its bytes must be what protobuf itself writes for
+// the same BatchPayload (series defined in first-use order, each series' samples in input
+// order, packed timestamps and values), so any protobuf parser reads them.
+TEST(BatchCodecTest, PayloadBytesAreProtobufsOwnSerialization) {
+  SeriesInterner interner;
+  SampleBatch in = MakeSamples(3, 3);
+  in.push_back(SeriesSample{Labels{{"__name__", "neg"}, {"k", std::string(200, 'v')}},
+                            Sample{-1234567, -0.0}});
+  in.push_back(SeriesSample{Labels{{"__name__", "neg"}, {"k", std::string(200, 'v')}},
+                            Sample{0, StaleNaN()}});
+  // The first series is confirmed: it is sent without a definition.
+  interner.Confirm({interner.Intern(in[0].labels, MetricId(in[0].labels)).ref});
+  v1::Batch b;
+  EncodeStats st;
+  EncodeBatch(in, 3, "a", interner, EncodeOptions{.compress = false}, &b, &st);
+  EXPECT_EQ(st.defined_refs.size(), 3u);
+
+  v1::BatchPayload want;
+  std::vector<uint32_t> order;
+  for (const SeriesSample& s : in) {
+    SeriesInterner::Entry e = interner.Intern(s.labels, MetricId(s.labels));
+    auto it = std::find(order.begin(), order.end(), e.ref);
+    v1::SeriesSamples* ss;
+    if (it == order.end()) {
+      order.push_back(e.ref);
+      ss = want.add_samples();
+      ss->set_ref(e.ref);
+      if (std::find(st.defined_refs.begin(), st.defined_refs.end(), e.ref) !=
+          st.defined_refs.end()) {
+        v1::SeriesDef* def = want.add_series();
+        def->set_ref(e.ref);
+        for (const Label& l : s.labels) {
+          v1::Label* pl = def->add_labels();
+          pl->set_name(l.name);
+          pl->set_value(l.value);
+        }
+      }
+    } else {
+      ss = want.mutable_samples(static_cast<int>(it - order.begin()));
+    }
+    ss->add_timestamps_ms(s.sample.timestamp_ms);
+    ss->add_values(s.sample.value);
+  }
+  EXPECT_EQ(want.samples_size(), 4);
+  EXPECT_EQ(b.payload(), want.SerializeAsString());
+  EXPECT_EQ(b.uncompressed_size(), want.ByteSizeLong());
 }
 
 }  // namespace
