@@ -48,34 +48,53 @@ size_t AppendStaleMarkers(common::SampleBatch& out, int64_t ts, SeriesSet* previ
   return added;
 }
 
+namespace {
+
+// The series `p` becomes for this target, or empty labels when metric relabeling drops it.
+common::Labels TargetSeries(const ParsedSample& p, const ScrapeTarget& target,
+                            const ScrapeConfig& config, const relabel::Relabeler& metric_relabel) {
+  common::LabelsBuilder b(p.labels);
+  for (const common::Label& t : target.target_labels) {
+    std::string_view existing = p.labels.Get(t.name);
+    if (!existing.empty()) {
+      if (config.honor_labels) continue;
+      b.Set("exported_" + t.name, existing);
+    }
+    b.Set(t.name, t.value);
+  }
+  common::Labels labels = b.Build();
+  if (metric_relabel.empty()) return labels;
+  common::Labels relabeled;
+  if (!metric_relabel.Apply(labels, &relabeled) || relabeled.empty()) return {};
+  // A rewrite that leaves no valid metric name or writes an invalid label name drops the
+  // series, as Prometheus refuses to store it.
+  if (!common::IsValidMetricName(relabeled.MetricName()) ||
+      std::any_of(relabeled.begin(), relabeled.end(),
+                  [](const common::Label& l) { return !common::IsValidLabelName(l.name); })) {
+    return {};
+  }
+  return relabeled;
+}
+
+}  // namespace
+
 size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
                            const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
-                           int64_t scrape_ts_ms, common::SampleBatch* out) {
+                           int64_t scrape_ts_ms, common::SampleBatch* out, SeriesCache* cache) {
   out->reserve(out->size() + parsed.samples.size() + 4);
   size_t kept = 0;
   for (const ParsedSample& p : parsed.samples) {
-    common::LabelsBuilder b(p.labels);
-    for (const common::Label& t : target.target_labels) {
-      std::string_view existing = p.labels.Get(t.name);
-      if (!existing.empty()) {
-        if (config.honor_labels) continue;
-        b.Set("exported_" + t.name, existing);
-      }
-      b.Set(t.name, t.value);
+    common::Labels labels;
+    if (p.labels.empty()) {
+      // A series the parser knew from `cache`: it was cached before this parse.
+      const common::Labels* cached = cache != nullptr ? cache->Touch(p.series) : nullptr;
+      if (cached == nullptr) continue;  // cannot happen: the parser asked the same cache
+      labels = *cached;
+    } else {
+      labels = TargetSeries(p, target, config, metric_relabel);
+      if (cache != nullptr) cache->Put(p.series, labels);
     }
-    common::Labels labels = b.Build();
-    if (!metric_relabel.empty()) {
-      common::Labels relabeled;
-      if (!metric_relabel.Apply(labels, &relabeled) || relabeled.empty()) continue;
-      // A rewrite that leaves no valid metric name or writes an invalid label name drops the
-      // series, as Prometheus refuses to store it.
-      if (!common::IsValidMetricName(relabeled.MetricName()) ||
-          std::any_of(relabeled.begin(), relabeled.end(),
-                      [](const common::Label& l) { return !common::IsValidLabelName(l.name); })) {
-        continue;
-      }
-      labels = std::move(relabeled);
-    }
+    if (labels.empty()) continue;
     int64_t ts = (config.honor_timestamps && p.timestamp_ms) ? *p.timestamp_ms : scrape_ts_ms;
     out->push_back(common::SeriesSample{std::move(labels), common::Sample{ts, p.value}});
     ++kept;
@@ -311,8 +330,9 @@ void ScrapeInput::RunTarget(Loop* loop, SampleSink& sink) {
                                         static_cast<uint64_t>(interval));
   int64_t next = clock_.MonotonicMs() + std::min<int64_t>(offset, 1000);
   TargetState& state = loop->state;
+  SeriesCache cache;  // this loop's: it depends on the config
   while (WaitUntilMs(*loop, next)) {
-    sink.Push(ScrapeOnce(target, &state));
+    sink.Push(ScrapeOnce(target, &state, &cache));
     next += interval;
     // After a long stall (suspend, overload) skip missed ticks instead of bursting.
     int64_t now = clock_.MonotonicMs();
@@ -330,7 +350,8 @@ void ScrapeInput::RunTarget(Loop* loop, SampleSink& sink) {
   }
 }
 
-common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetState* state) {
+common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetState* state,
+                                            SeriesCache* cache) {
   scrapes_total_.Inc();
   const int64_t ts = clock_.NowMs();
   const int64_t start = clock_.MonotonicMs();
@@ -347,6 +368,7 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
          {"url", TargetUrl(target)},
          {"error", reason}});
     state->up = false;
+    cache->Clear();
     out.clear();
     for (auto& [id, labels] : state->series) {
       out.push_back(
@@ -362,8 +384,9 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
   };
   if (!failure.empty()) return fail(failure, 0);
   const bool open_metrics = IsOpenMetricsContentType(fetched.content_type);
-  ParseResult parsed =
-      open_metrics ? ParseOpenMetrics(fetched.body) : ParseTextExposition(fetched.body);
+  cache->StartScrape();
+  ParseResult parsed = open_metrics ? ParseOpenMetrics(fetched.body, cache)
+                                    : ParseTextExposition(fetched.body, cache);
   parse_errors_.Inc(static_cast<double>(parsed.error_count));
   if (parsed.error_count > 0 && parsed.error_count != state->parse_errors) {
     const ParseError& first = parsed.errors.front();
@@ -375,7 +398,9 @@ common::SampleBatch ScrapeInput::ScrapeOnce(const ScrapeTarget& target, TargetSt
          {"first_error", first.message}});
   }
   state->parse_errors = parsed.error_count;
-  const size_t kept = AppendTargetSamples(parsed, target, config_, metric_relabel_, ts, &out);
+  const size_t kept =
+      AppendTargetSamples(parsed, target, config_, metric_relabel_, ts, &out, cache);
+  cache->EvictUnseen();
   if (std::string limit = CheckScrapeLimits(config_.Limits(), out); !limit.empty()) {
     limits_exceeded_.Inc();
     return fail(limit, parsed.samples.size());

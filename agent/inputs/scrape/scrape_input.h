@@ -30,6 +30,7 @@
 #include "agent/inputs/scrape/scrape_client.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/scrape/scrape_state_cache.h"
+#include "agent/inputs/scrape/series_cache.h"
 #include "agent/inputs/scrape/target_builder.h"
 #include "agent/inputs/scrape/text_parser.h"
 #include "agent/relabel/relabeler.h"
@@ -41,10 +42,12 @@ namespace strata::agent::scrape {
 // Turns parsed samples into series with the target's labels applied (Prometheus rules: on a
 // conflict the scraped label is renamed exported_<name> unless honor_labels), then the job's
 // metric_relabel_configs (`metric_relabel`, may be empty), which may drop series. Returns how
-// many series were appended. Exposed for tests.
+// many series were appended. With `cache` (series_cache.h), samples the parser found known take
+// their cached labels, and the others' outcome is cached. Exposed for tests.
 size_t AppendTargetSamples(const ParseResult& parsed, const ScrapeTarget& target,
                            const ScrapeConfig& config, const relabel::Relabeler& metric_relabel,
-                           int64_t scrape_ts_ms, common::SampleBatch* out);
+                           int64_t scrape_ts_ms, common::SampleBatch* out,
+                           SeriesCache* cache = nullptr);
 
 // Appends a staleness marker at `ts` for every series in `previous` that `out` (one scrape's
 // series) does not have, then makes `previous` the series of `out`. Returns how many series of
@@ -80,7 +83,8 @@ class ScrapeInput final : public Input {
   void RunTarget(Loop* loop, SampleSink& sink);
   // Performs one scrape; returns the samples to push (including synthetic series and staleness
   // markers for series the previous scrape had and this one does not).
-  common::SampleBatch ScrapeOnce(const ScrapeTarget& target, TargetState* state);
+  common::SampleBatch ScrapeOnce(const ScrapeTarget& target, TargetState* state,
+                                 SeriesCache* cache);
   bool WaitUntilMs(const Loop& loop, int64_t monotonic_ms);  // false when stopping
   // Polls the discoverers and rebuilds the target set when any changed (manager thread).
   void Discover(SampleSink& sink);

@@ -61,6 +61,8 @@ class LineCursor {
     return line_.substr(start, pos_ - start);
   }
   std::string_view Rest() const { return AtEnd() ? std::string_view() : line_.substr(pos_); }
+  size_t pos() const { return pos_; }
+  void Advance(size_t n) { pos_ = std::min(line_.size(), pos_ + n); }
 
   // Called just after an opening quote: sets `raw` to the still-escaped body and consumes the
   // closing quote. Returns false when the line ends first (a trailing lone backslash included).
@@ -253,9 +255,30 @@ std::string FormatMessage(const LineError& error) {
   return message;
 }
 
+// The length of the series text at the start of `rest` (a sample line from its metric name):
+// the name, and the label set through its closing brace if there is one. 0 when the label set
+// does not close on the line; the full parse then reports why.
+size_t SeriesLength(std::string_view rest) {
+  size_t i = 0;
+  while (i < rest.size() && !IsBlank(rest[i]) && rest[i] != '{') ++i;
+  const size_t name_end = i;
+  while (i < rest.size() && IsBlank(rest[i])) ++i;
+  if (i == rest.size() || rest[i] != '{') return name_end;
+  for (++i; i < rest.size(); ++i) {
+    if (rest[i] == '}') return i + 1;
+    if (rest[i] != '"') continue;
+    for (++i; i < rest.size() && rest[i] != '"'; ++i) {
+      if (rest[i] == '\\') ++i;  // the escaped character never ends the value
+    }
+    if (i >= rest.size()) return 0;
+  }
+  return 0;
+}
+
 class Parser {
  public:
-  Parser(std::string_view text, bool open_metrics) : text_(text), open_metrics_(open_metrics) {}
+  Parser(std::string_view text, bool open_metrics, const KnownSeries* known)
+      : text_(text), open_metrics_(open_metrics), known_(known) {}
 
   ParseResult Run() {
     const size_t newlines = static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n'));
@@ -358,15 +381,33 @@ class Parser {
   }
 
   std::optional<LineError> ParseSample(LineCursor& cursor) {
-    const std::string_view name = cursor.TakeToken("{");
-    if (!common::IsValidMetricName(name)) return LineError{"invalid metric name", name};
-    cursor.SkipBlanks();
-    raw_labels_.clear();
-    if (cursor.Consume('{')) {
-      if (std::optional<LineError> error = ParseLabels(cursor)) return error;
-      if (std::optional<LineError> error = CheckDuplicateLabels()) return error;
-      cursor.SkipBlanks();
+    const std::string_view line_rest = cursor.Rest();
+    std::string_view series;
+    std::string_view name;
+    bool known = false;
+    if (known_ != nullptr) {
+      const size_t n = SeriesLength(line_rest);
+      if (n > 0 && known_->Contains(line_rest.substr(0, n))) {
+        series = line_rest.substr(0, n);
+        cursor.Advance(n);
+        known = true;
+      }
     }
+    raw_labels_.clear();
+    if (!known) {
+      const size_t start = cursor.pos();
+      name = cursor.TakeToken("{");
+      if (!common::IsValidMetricName(name)) return LineError{"invalid metric name", name};
+      size_t end = cursor.pos();
+      cursor.SkipBlanks();
+      if (cursor.Consume('{')) {
+        if (std::optional<LineError> error = ParseLabels(cursor)) return error;
+        if (std::optional<LineError> error = CheckDuplicateLabels()) return error;
+        end = cursor.pos();
+      }
+      series = line_rest.substr(0, end - start);
+    }
+    cursor.SkipBlanks();
 
     if (cursor.AtEnd()) return LineError{"missing value", std::nullopt};
     const std::string_view value_token = cursor.TakeToken();
@@ -393,6 +434,10 @@ class Parser {
           cursor.Rest()};
     }
 
+    if (known) {
+      result_.samples.push_back(ParsedSample{{}, value, timestamp_ms, series});
+      return std::nullopt;
+    }
     // Only a fully valid line allocates: the strings are built after every check has passed.
     std::vector<common::Label> labels;
     labels.reserve(raw_labels_.size() + 1);
@@ -403,7 +448,7 @@ class Parser {
                                                                 : std::string(raw.raw_value)});
     }
     result_.samples.push_back(
-        ParsedSample{common::Labels::FromUnsorted(std::move(labels)), value, timestamp_ms});
+        ParsedSample{common::Labels::FromUnsorted(std::move(labels)), value, timestamp_ms, series});
     return std::nullopt;
   }
 
@@ -497,6 +542,7 @@ class Parser {
 
   std::string_view text_;
   const bool open_metrics_;
+  const KnownSeries* const known_;  // may be null
   bool saw_eof_ = false;
   ParseResult result_;
   std::unordered_map<std::string_view, MetadataSlot> metadata_index_;
@@ -505,9 +551,13 @@ class Parser {
 
 }  // namespace
 
-ParseResult ParseTextExposition(std::string_view text) { return Parser(text, false).Run(); }
+ParseResult ParseTextExposition(std::string_view text, const KnownSeries* known) {
+  return Parser(text, false, known).Run();
+}
 
-ParseResult ParseOpenMetrics(std::string_view text) { return Parser(text, true).Run(); }
+ParseResult ParseOpenMetrics(std::string_view text, const KnownSeries* known) {
+  return Parser(text, true, known).Run();
+}
 
 bool IsOpenMetricsContentType(std::string_view content_type) {
   constexpr std::string_view kType = "application/openmetrics-text";

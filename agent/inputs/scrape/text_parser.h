@@ -56,9 +56,22 @@ enum class MetricType {
 };
 
 struct ParsedSample {
-  common::Labels labels;  // Includes __name__.
+  common::Labels labels;  // Includes __name__. Empty when the series was known (KnownSeries).
   double value = 0;
   std::optional<int64_t> timestamp_ms;  // Absent when the line carries no timestamp.
+  // The series as written on its line, from the metric name through the closing brace (or the
+  // bare name): a key for the caller's cache. Borrows from the parsed text.
+  std::string_view series;
+};
+
+// The series a caller already holds labels for: its cache of an earlier scrape of the same
+// target. A line whose series text is known comes back with empty `labels`. The same bytes
+// parsed and validated before, so they are neither parsed nor checked again, and nothing is
+// allocated for them; only the value and timestamp are read.
+class KnownSeries {
+ public:
+  virtual ~KnownSeries() = default;
+  virtual bool Contains(std::string_view series) const = 0;
 };
 
 // HELP and TYPE of one metric family, merged; one entry per name, in order of first mention.
@@ -83,7 +96,7 @@ struct ParseResult {
 };
 
 // Parses a whole exposition body. Never fails as a whole: bad lines are reported in the result.
-ParseResult ParseTextExposition(std::string_view text);
+ParseResult ParseTextExposition(std::string_view text, const KnownSeries* known = nullptr);
 
 // OpenMetrics 1.0 (`Content-Type: application/openmetrics-text; version=1.0.0`), with the same
 // line-by-line recovery. What differs from the text format:
@@ -95,7 +108,7 @@ ParseResult ParseTextExposition(std::string_view text);
 //   - a sample may end in an exemplar, ` # {labels} value [timestamp]`, which is checked for
 //     shape and skipped;
 //   - `_created` samples are returned as series of their own, as Prometheus 2.x ingests them.
-ParseResult ParseOpenMetrics(std::string_view text);
+ParseResult ParseOpenMetrics(std::string_view text, const KnownSeries* known = nullptr);
 
 // True when a scrape response's Content-Type names OpenMetrics.
 bool IsOpenMetricsContentType(std::string_view content_type);
