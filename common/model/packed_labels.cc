@@ -3,26 +3,10 @@
 #include <cstring>
 #include <vector>
 
+#include "common/base/varint.h"
+
 namespace strata::common {
 namespace {
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-uint8_t* PutVarint(uint64_t v, uint8_t* p) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
 
 uint8_t* PutString(std::string_view s, uint8_t* p) {
   p = PutVarint(s.size(), p);

@@ -8,6 +8,7 @@
 #include <bit>
 #include <unordered_map>
 
+#include "common/base/varint.h"
 #include "common/model/metric_id.h"
 #include "common/model/names.h"
 
@@ -64,24 +65,10 @@ constexpr uint8_t kTagValue = (2 << 3) | 2;       // Label.value
 constexpr uint8_t kTagTimestamps = (2 << 3) | 2;  // SeriesSamples.timestamps_ms, packed
 constexpr uint8_t kTagValues = (3 << 3) | 2;      // SeriesSamples.values, packed
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 void PutVarint(std::string& out, uint64_t v) {
-  char buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, n);
+  uint8_t buf[10];
+  const uint8_t* end = common::PutVarint(v, buf);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));
 }
 
 void PutBytesField(std::string& out, uint8_t tag, std::string_view bytes) {
