@@ -83,6 +83,13 @@ uint64_t PeakRssBytes(pid_t pid) {
   return std::stoull(status.substr(p + 6)) * 1024;
 }
 
+uint64_t StatusBytes(pid_t pid, const std::string& field) {
+  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const size_t p = status.find("\n" + field + ":");
+  if (p == std::string::npos) return 0;
+  return std::stoull(status.substr(p + field.size() + 2)) * 1024;
+}
+
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
   std::error_code ec;

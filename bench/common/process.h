@@ -27,6 +27,9 @@ double CpuSeconds(pid_t pid);
 // Peak resident set size (VmHWM of /proc/PID/status), in bytes.
 uint64_t PeakRssBytes(pid_t pid);
 
+// A field of /proc/PID/status given in kB (e.g. "RssAnon", "RssFile"), in bytes; 0 when absent.
+uint64_t StatusBytes(pid_t pid, const std::string& field);
+
 // Bytes of the regular files under `dir` (apparent sizes; symlinks are not followed).
 uint64_t DirBytes(const std::string& dir);
 
