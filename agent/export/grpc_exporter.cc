@@ -157,6 +157,7 @@ void GrpcExporter::RunSession() {
   Log(LogLevel::kInfo, kComponent, "connected to collector", {{"addr", options_.address}});
 
   common::wire::SeriesInterner interner;
+  common::wire::EncodeScratch scratch;     // the encoder's buffers, reused batch after batch
   std::map<uint64_t, InFlight> in_flight;  // guarded by mu_
   bool broken = false;                     // guarded by mu_
   bool restart = false;                    // guarded by mu_: a rejection asked for a new stream
@@ -235,7 +236,8 @@ void GrpcExporter::RunSession() {
     {
       std::lock_guard<std::mutex> lock(mu_);  // the reader confirms refs on the interner
       common::wire::EncodeBatch(samples, id, options_.agent_id, interner,
-                                {.compress = options_.compress}, msg.mutable_batch(), &stats);
+                                {.compress = options_.compress}, msg.mutable_batch(), &stats,
+                                &scratch);
       in_flight.emplace(id, InFlight{std::move(samples), std::move(stats.defined_refs)});
       in_flight_gauge_.Set(static_cast<double>(in_flight.size()));
     }

@@ -273,8 +273,8 @@ int main(int argc, char** argv) {
               static_cast<long long>(flags.series), flags.interval_s, a_cpu.size());
   std::printf("%-10s %14s %12s %14s %12s %12s\n", "", "cpu s/interval", "cpu s total",
               "peak RSS MB", "of it anon", "file");
-  std::printf("%-10s %14.3f %12.2f %14.1f %12.1f %12.1f\n", "strata", Median(a_cpu), a_total,
-              a_rss, static_cast<double>(a_anon) / 1e6, static_cast<double>(a_file) / 1e6);
+  std::printf("%-10s %14.3f %12.2f %14.1f %12.1f %12.1f\n", "strata", Median(a_cpu), a_total, a_rss,
+              static_cast<double>(a_anon) / 1e6, static_cast<double>(a_file) / 1e6);
   std::printf("%-10s %14.3f %12.2f %14.1f %12.1f %12.1f\n", "vmagent", Median(v_cpu), v_total,
               v_rss, static_cast<double>(v_anon) / 1e6, static_cast<double>(v_file) / 1e6);
   std::printf("strata/vmagent: cpu %.2f (median of per-interval ratios), peak RSS %.2f\n",

@@ -100,12 +100,7 @@ void PutSeriesDef(std::string& out, uint32_t ref, const Labels& labels) {
 }
 
 // One series of the batch: its samples are chained through `next` in input order.
-struct Group {
-  uint32_t ref;
-  uint32_t first;
-  uint32_t last;
-  uint32_t count;
-};
+using Group = EncodeScratch::Group;
 
 constexpr uint32_t kEndOfChain = UINT32_MAX;
 
@@ -113,12 +108,18 @@ constexpr uint32_t kEndOfChain = UINT32_MAX;
 
 void EncodeBatch(const SampleBatch& samples, uint64_t batch_id, const std::string& agent_id,
                  SeriesInterner& interner, const EncodeOptions& options, v1::Batch* out,
-                 EncodeStats* stats) {
-  std::string raw;
+                 EncodeStats* stats, EncodeScratch* scratch) {
+  EncodeScratch local;
+  EncodeScratch& w = scratch != nullptr ? *scratch : local;
+  std::string& raw = w.raw;
+  raw.clear();
   raw.reserve(samples.size() * 24);
-  std::vector<Group> groups;
-  std::vector<uint32_t> next(samples.size(), kEndOfChain);
-  absl::flat_hash_map<uint32_t, uint32_t> group_of_ref;  // ref -> index in groups
+  std::vector<Group>& groups = w.groups;
+  groups.clear();
+  std::vector<uint32_t>& next = w.next;
+  next.assign(samples.size(), kEndOfChain);
+  absl::flat_hash_map<uint32_t, uint32_t>& group_of_ref = w.group_of_ref;  // ref -> groups index
+  group_of_ref.clear();                                                    // keeps its capacity
   group_of_ref.reserve(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     const SeriesSample& s = samples[i];
@@ -172,17 +173,29 @@ void EncodeBatch(const SampleBatch& samples, uint64_t batch_id, const std::strin
   out->set_payload_xxh64(XXH64(raw.data(), raw.size(), 0));
   stats->uncompressed_bytes = raw.size();
   if (options.compress) {
-    std::string* dst = out->mutable_payload();
-    dst->resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
-    int n = LZ4_compress_default(raw.data(), dst->data(), static_cast<int>(raw.size()),
-                                 static_cast<int>(dst->size()));
-    dst->resize(static_cast<size_t>(n));
+    // Compressed into the scratch buffer, then copied: the payload is exactly its size (a
+    // compression bound is about the uncompressed size, several times the payload).
+    std::string& dst = w.compressed;
+    dst.resize(static_cast<size_t>(LZ4_compressBound(static_cast<int>(raw.size()))));
+    const int n = LZ4_compress_default(raw.data(), dst.data(), static_cast<int>(raw.size()),
+                                       static_cast<int>(dst.size()));
+    out->set_payload(dst.data(), static_cast<size_t>(n));
     out->set_compression(v1::COMPRESSION_LZ4_BLOCK);
+  } else if (scratch != nullptr) {
+    out->set_payload(raw);  // a copy: the scratch keeps its buffer
+    out->set_compression(v1::COMPRESSION_NONE);
   } else {
     out->set_payload(std::move(raw));
     out->set_compression(v1::COMPRESSION_NONE);
   }
   stats->compressed_bytes = out->payload().size();
+  // A batch much larger than this one (the first, defining every series) left its buffers
+  // behind: let them go rather than hold them for good.
+  auto trim = [](std::string& b, size_t used) {
+    if (b.capacity() > 2 * used + (64u << 10)) std::string().swap(b);
+  };
+  trim(w.raw, stats->uncompressed_bytes);
+  trim(w.compressed, LZ4_compressBound(static_cast<int>(stats->uncompressed_bytes)));
 }
 
 bool DecompressPayload(const v1::Batch& batch, const DecodeLimits& limits, std::string* payload,

@@ -33,10 +33,28 @@ struct EncodeStats {
   std::vector<uint32_t> defined_refs;  // pass to SeriesInterner::Confirm() when acked
 };
 
+// Working buffers of EncodeBatch, kept by a caller that encodes batch after batch (the
+// exporter) so that steady state allocates nothing but the payload itself, which gets its exact
+// size. Opaque: its contents between calls mean nothing.
+struct EncodeScratch {
+  struct Group {
+    uint32_t ref;
+    uint32_t first;
+    uint32_t last;
+    uint32_t count;
+  };
+  std::string raw;
+  std::string compressed;
+  std::vector<Group> groups;
+  std::vector<uint32_t> next;
+  absl::flat_hash_map<uint32_t, uint32_t> group_of_ref;
+};
+
 // Encodes `samples` into `out`. Series the collector has not confirmed get a definition.
+// `scratch`, when given, lends its buffers (see EncodeScratch); otherwise they are local.
 void EncodeBatch(const SampleBatch& samples, uint64_t batch_id, const std::string& agent_id,
                  SeriesInterner& interner, const EncodeOptions& options, v1::Batch* out,
-                 EncodeStats* stats);
+                 EncodeStats* stats, EncodeScratch* scratch = nullptr);
 
 struct DecodeLimits {
   uint32_t max_compressed_bytes = 16u << 20;
