@@ -24,7 +24,7 @@ using common::Label;
 
 auto FindLabel(std::vector<Label>& labels, std::string_view name) {
   return std::lower_bound(labels.begin(), labels.end(), name,
-                          [](const Label& l, std::string_view n) { return l.name < n; });
+                          [](const auto& l, std::string_view n) { return l.name < n; });
 }
 
 std::string_view Get(std::vector<Label>& labels, std::string_view name) {
@@ -107,7 +107,7 @@ absl::StatusOr<Relabeler> Relabeler::Create(const std::vector<RelabelConfig>& co
 }
 
 bool Relabeler::Apply(const common::Labels& in, common::Labels* out) const {
-  std::vector<Label> labels = in.items();
+  std::vector<Label> labels = in.ToVector();
   if (!Apply(&labels)) return false;
   *out = common::Labels::FromUnsorted(std::move(labels));
   return true;
@@ -168,7 +168,7 @@ bool Relabeler::Apply(std::vector<Label>* labels_ptr) const {
       case Action::kLabelMap: {
         // Over the labels as this step found them; new names are written as they are found.
         const std::vector<Label> before = labels;
-        for (const Label& l : before) {
+        for (const auto& l : before) {
           if (!MatchGroups(re, l.name, &groups)) continue;
           std::string name;
           ExpandTemplate(re, c.replacement, groups, &name);
@@ -178,12 +178,12 @@ bool Relabeler::Apply(std::vector<Label>* labels_ptr) const {
       }
       case Action::kLabelDrop:
         labels.erase(std::remove_if(labels.begin(), labels.end(),
-                                    [&](const Label& l) { return RE2::FullMatch(l.name, re); }),
+                                    [&](const auto& l) { return RE2::FullMatch(l.name, re); }),
                      labels.end());
         break;
       case Action::kLabelKeep:
         labels.erase(std::remove_if(labels.begin(), labels.end(),
-                                    [&](const Label& l) { return !RE2::FullMatch(l.name, re); }),
+                                    [&](const auto& l) { return !RE2::FullMatch(l.name, re); }),
                      labels.end());
         break;
     }

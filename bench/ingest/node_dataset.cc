@@ -299,7 +299,7 @@ void PutBytesField(std::string* out, int field, std::string_view bytes) {
 // Encoded `repeated Label labels = 1` of a TimeSeries: the part that repeats with every sample.
 std::string EncodeRemoteWriteLabels(const common::Labels& labels) {
   std::string out, label;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     label.clear();
     PutBytesField(&label, 1, l.name);
     PutBytesField(&label, 2, l.value);
@@ -348,11 +348,11 @@ struct SpotWanted {
 std::string Selector(const common::Labels& labels) {
   std::string s = std::string(labels.MetricName()) + "{";
   bool first = true;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (l.name == common::kMetricNameLabel) continue;
     if (!first) s += ",";
     first = false;
-    s += l.name + "=\"" + l.value + "\"";
+    s.append(l.name).append("=\"").append(l.value).append("\"");
   }
   return s + "}";
 }
@@ -370,8 +370,7 @@ void CheckFirstRequest(const std::string& compressed, uint64_t samples,
   const common::Labels& want = info[first_series].labels;
   bool ok = ts.samples_size() == 1 && static_cast<size_t>(ts.labels_size()) == want.size();
   for (int i = 0; ok && i < ts.labels_size(); ++i) {
-    ok = ts.labels(i).name() == want.items()[i].name &&
-         ts.labels(i).value() == want.items()[i].value;
+    ok = ts.labels(i).name() == want[i].name && ts.labels(i).value() == want[i].value;
   }
   if (!ok) {
     std::fprintf(stderr, "internal error: first remote-write series does not round-trip\n");

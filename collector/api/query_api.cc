@@ -66,7 +66,7 @@ void AppendSampleValue(std::string& out, double v) {
 void AppendLabels(std::string& out, const common::Labels& labels) {
   out.push_back('{');
   bool first = true;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (!first) out.push_back(',');
     first = false;
     AppendJsonString(out, l.name);

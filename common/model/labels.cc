@@ -1,8 +1,48 @@
 #include "common/model/labels.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+#include <stdexcept>
 
 namespace strata::common {
+
+template <typename Pairs>
+Labels Labels::Pack(const Pairs& canonical) {
+  Labels out;
+  if (canonical.empty()) return out;
+  size_t chars = 0;
+  for (const auto& l : canonical) chars += l.name.size() + l.value.size();
+  if (chars > UINT32_MAX || canonical.size() > UINT32_MAX / 2) {
+    throw std::length_error("label set too large");  // far beyond any configured limit
+  }
+  const size_t count = canonical.size();
+  void* block = ::operator new(sizeof(Rep) + sizeof(uint32_t) * 2 * count + chars);
+  out.rep_ = new (block) Rep{{1}, static_cast<uint32_t>(count)};
+  auto* ends = reinterpret_cast<uint32_t*>(out.rep_ + 1);
+  char* dst = reinterpret_cast<char*>(ends + 2 * count);
+  uint32_t at = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const auto& l = canonical[i];
+    std::memcpy(dst + at, l.name.data(), l.name.size());
+    at += static_cast<uint32_t>(l.name.size());
+    ends[2 * i] = at;
+    std::memcpy(dst + at, l.value.data(), l.value.size());
+    at += static_cast<uint32_t>(l.value.size());
+    ends[2 * i + 1] = at;
+  }
+  return out;
+}
+
+void Labels::Free(Rep* rep) {
+  rep->~Rep();
+  ::operator delete(rep);
+}
+
+size_t Labels::BlockBytes() const {
+  if (rep_ == nullptr) return 0;
+  return sizeof(Rep) + sizeof(uint32_t) * 2 * rep_->count + Ends()[2 * rep_->count - 1];
+}
 
 Labels Labels::FromUnsorted(std::vector<Label> labels) {
   // Usually already canonical (decoded from storage, built in order): then nothing is moved.
@@ -10,7 +50,7 @@ Labels Labels::FromUnsorted(std::vector<Label> labels) {
   for (size_t i = 0; i < labels.size() && canonical; ++i) {
     canonical = !labels[i].value.empty() && (i == 0 || labels[i - 1].name < labels[i].name);
   }
-  if (canonical) return Labels(std::move(labels));
+  if (canonical) return Pack(labels);
   // Stable sort keeps input order among equal names so "later wins" can be applied below.
   std::stable_sort(labels.begin(), labels.end(),
                    [](const Label& a, const Label& b) { return a.name < b.name; });
@@ -24,26 +64,53 @@ Labels Labels::FromUnsorted(std::vector<Label> labels) {
     }
   }
   std::erase_if(out, [](const Label& l) { return l.value.empty(); });
-  return Labels(std::move(out));
+  return Pack(out);
 }
 
-Labels Labels::FromCanonicalViews(std::span<const LabelView> views) {
+Labels Labels::FromCanonicalViews(std::span<const LabelView> views) { return Pack(views); }
+
+Labels Labels::FromUnsortedViews(std::span<LabelView> views) {
+  std::stable_sort(views.begin(), views.end(),
+                   [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+  size_t kept = 0;
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (i + 1 < views.size() && views[i + 1].name == views[i].name) continue;  // later wins
+    if (views[i].value.empty()) continue;
+    views[kept++] = views[i];
+  }
+  return Pack(views.first(kept));
+}
+
+std::vector<Label> Labels::ToVector() const {
   std::vector<Label> out;
-  out.reserve(views.size());
-  for (const LabelView& v : views) out.push_back(Label{std::string(v.name), std::string(v.value)});
-  return Labels(std::move(out));
+  out.reserve(size());
+  for (const LabelView l : *this) out.push_back(Label{std::string(l.name), std::string(l.value)});
+  return out;
 }
 
-const std::vector<Label>& Labels::Empty() {
-  static const std::vector<Label> empty;
-  return empty;
+bool Labels::operator==(const Labels& other) const {
+  if (rep_ == other.rep_) return true;
+  if (rep_ == nullptr || other.rep_ == nullptr || rep_->count != other.rep_->count) return false;
+  // Canonical blocks: equal pairs are equal offsets and equal characters.
+  const size_t n = 2 * rep_->count;
+  return std::memcmp(Ends(), other.Ends(), n * sizeof(uint32_t)) == 0 &&
+         std::memcmp(Chars(), other.Chars(), Ends()[n - 1]) == 0;
+}
+
+std::strong_ordering Labels::operator<=>(const Labels& other) const {
+  const size_t n = std::min(size(), other.size());
+  for (size_t i = 0; i < n; ++i) {
+    const LabelView a = At(i), b = other.At(i);
+    if (auto c = a.name <=> b.name; c != 0) return c;
+    if (auto c = a.value <=> b.value; c != 0) return c;
+  }
+  return size() <=> other.size();
 }
 
 bool Labels::Equals(std::span<const LabelView> views) const {
-  const std::vector<Label>& labels = items();
-  if (views.size() != labels.size()) return false;
+  if (views.size() != size()) return false;
   for (size_t i = 0; i < views.size(); ++i) {
-    if (labels[i].name != views[i].name || labels[i].value != views[i].value) return false;
+    if (At(i) != views[i]) return false;
   }
   return true;
 }
@@ -60,10 +127,18 @@ Labels::Labels(std::initializer_list<Label> labels)
     : Labels(FromUnsorted(std::vector<Label>(labels))) {}
 
 std::string_view Labels::Get(std::string_view name) const {
-  const std::vector<Label>& labels = items();
-  auto it = std::lower_bound(labels.begin(), labels.end(), name,
-                             [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != labels.end() && it->name == name) return it->value;
+  size_t lo = 0, hi = size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    const LabelView l = At(mid);
+    if (l.name < name) {
+      lo = mid + 1;
+    } else if (l.name == name) {
+      return l.value;
+    } else {
+      hi = mid;
+    }
+  }
   return {};
 }
 
@@ -73,7 +148,7 @@ std::string Labels::ToString() const {
   std::string out(MetricName());
   out.push_back('{');
   bool first = true;
-  for (const Label& l : items()) {
+  for (const LabelView l : *this) {
     if (l.name == kMetricNameLabel) continue;
     if (!first) out.push_back(',');
     first = false;
@@ -94,7 +169,7 @@ std::string Labels::ToString() const {
   return out;
 }
 
-LabelsBuilder::LabelsBuilder(const Labels& base) : labels_(base.items()) {}
+LabelsBuilder::LabelsBuilder(const Labels& base) : labels_(base.ToVector()) {}
 
 LabelsBuilder& LabelsBuilder::Set(std::string_view name, std::string_view value) {
   for (Label& l : labels_) {

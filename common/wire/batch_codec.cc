@@ -83,7 +83,7 @@ size_t BytesFieldSize(std::string_view bytes) {
 
 void PutSeriesDef(std::string& out, uint32_t ref, const Labels& labels) {
   size_t len = 1 + VarintSize(ref);
-  for (const Label& l : labels) {
+  for (const auto& l : labels) {
     const size_t label_len = BytesFieldSize(l.name) + BytesFieldSize(l.value);
     len += 1 + VarintSize(label_len) + label_len;
   }
@@ -91,7 +91,7 @@ void PutSeriesDef(std::string& out, uint32_t ref, const Labels& labels) {
   PutVarint(out, len);
   out.push_back(static_cast<char>(kTagRef));
   PutVarint(out, ref);
-  for (const Label& l : labels) {
+  for (const auto& l : labels) {
     out.push_back(static_cast<char>(kTagLabel));
     PutVarint(out, BytesFieldSize(l.name) + BytesFieldSize(l.value));
     PutBytesField(out, kTagName, l.name);

@@ -99,7 +99,7 @@ void AppendUnameInfo(int64_t ts_ms, common::SampleBatch& out) {
                                        {"machine", u.machine},
                                        {"nodename", u.nodename},
                                        {"domainname", u.domainname}};
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (!common::IsValidUtf8(l.value)) return;
   }
   out.push_back(Series(std::move(labels), 1, ts_ms));

@@ -54,11 +54,11 @@ namespace {
 common::Labels TargetSeries(const ParsedSample& p, const ScrapeTarget& target,
                             const ScrapeConfig& config, const relabel::Relabeler& metric_relabel) {
   common::LabelsBuilder b(p.labels);
-  for (const common::Label& t : target.target_labels) {
+  for (const auto& t : target.target_labels) {
     std::string_view existing = p.labels.Get(t.name);
     if (!existing.empty()) {
       if (config.honor_labels) continue;
-      b.Set("exported_" + t.name, existing);
+      b.Set("exported_" + std::string(t.name), existing);
     }
     b.Set(t.name, t.value);
   }
@@ -70,7 +70,7 @@ common::Labels TargetSeries(const ParsedSample& p, const ScrapeTarget& target,
   // series, as Prometheus refuses to store it.
   if (!common::IsValidMetricName(relabeled.MetricName()) ||
       std::any_of(relabeled.begin(), relabeled.end(),
-                  [](const common::Label& l) { return !common::IsValidLabelName(l.name); })) {
+                  [](const auto& l) { return !common::IsValidLabelName(l.name); })) {
     return {};
   }
   return relabeled;

@@ -23,7 +23,7 @@ std::string CheckScrapeLimits(const ScrapeLimits& limits, const common::SampleBa
              ", number of labels: " + std::to_string(s.labels.size()) +
              ", limit: " + std::to_string(limits.label_limit) + ")";
     }
-    for (const common::Label& l : s.labels) {
+    for (const auto& l : s.labels) {
       if (limits.label_name_length_limit > 0 &&
           l.name.size() > static_cast<uint64_t>(limits.label_name_length_limit)) {
         return "label_name_length_limit exceeded (metric: " + metric +

@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "agent/inputs/scrape/text_parser.h"
+#include "common/base/absl_view.h"
 #include "common/model/labels.h"
 
 namespace strata::agent::scrape {
@@ -44,7 +45,7 @@ class SeriesCache final : public KnownSeries {
     uint64_t seen = 0;  // generation of the last scrape that had the series
   };
   // Debian's Abseil has its own string_view, which the map's heterogeneous lookup wants.
-  static absl::string_view Key(std::string_view s) { return {s.data(), s.size()}; }
+  static absl::string_view Key(std::string_view s) { return common::AbslView(s); }
   absl::flat_hash_map<std::string, Entry> entries_;
   uint64_t generation_ = 0;
 };

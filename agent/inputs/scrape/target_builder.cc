@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view kParamPrefix = "__param_";
 
 std::string_view Get(const std::vector<common::Label>& labels, std::string_view name) {
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (l.name == name) return l.value;
   }
   return {};
@@ -79,7 +79,7 @@ std::string BuildQuery(const ScrapeConfig& config, const std::vector<common::Lab
     std::vector<std::string>& v = params[name];
     v.insert(v.end(), values.begin(), values.end());
   }
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (!l.name.starts_with(kParamPrefix)) continue;
     std::vector<std::string>& v = params[l.name.substr(kParamPrefix.size())];
     if (v.empty()) {
@@ -133,7 +133,7 @@ BuiltTargets BuildTargets(const ScrapeConfig& config, const relabel::Relabeler& 
         if (group_labels.Get(name).empty()) b.Set(name, value);
       }
       const common::Labels discovered = b.Build();
-      std::vector<common::Label> labels = discovered.items();
+      std::vector<common::Label> labels = discovered.ToVector();
       if (!relabeler.Apply(&labels)) {
         ++out.dropped;
         continue;
@@ -162,7 +162,7 @@ BuiltTargets BuildTargets(const ScrapeConfig& config, const relabel::Relabeler& 
       // Relabeling may write names that are not label names (labelmap over odd names): such a
       // target is left out, as Prometheus does. The "__" labels are dropped below, so they may
       // be anything (a param such as collect[] makes __param_collect[]).
-      const auto invalid = std::find_if(labels.begin(), labels.end(), [](const common::Label& l) {
+      const auto invalid = std::find_if(labels.begin(), labels.end(), [](const auto& l) {
         return !l.name.starts_with("__") && !common::IsValidLabelName(l.name);
       });
       if (invalid != labels.end()) {
@@ -171,7 +171,7 @@ BuiltTargets BuildTargets(const ScrapeConfig& config, const relabel::Relabeler& 
         continue;
       }
       labels.erase(std::remove_if(labels.begin(), labels.end(),
-                                  [](const common::Label& l) { return l.name.starts_with("__"); }),
+                                  [](const auto& l) { return l.name.starts_with("__"); }),
                    labels.end());
       t.target_labels = common::Labels::FromUnsorted(std::move(labels));
       t.discovered_labels = discovered;

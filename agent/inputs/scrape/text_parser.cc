@@ -438,17 +438,26 @@ class Parser {
       result_.samples.push_back(ParsedSample{{}, value, timestamp_ms, series});
       return std::nullopt;
     }
-    // Only a fully valid line allocates: the strings are built after every check has passed.
-    std::vector<common::Label> labels;
-    labels.reserve(raw_labels_.size() + 1);
-    labels.push_back(common::Label{std::string(common::kMetricNameLabel), std::string(name)});
+    // Only a fully valid line allocates: the label set is built after every check has passed,
+    // from views of the body (escaped values unescaped into a buffer reserved up front, so the
+    // views into it stay put).
+    views_.clear();
+    unescaped_.clear();
+    size_t escaped_bytes = 0;
+    for (const RawLabel& raw : raw_labels_) escaped_bytes += raw.escaped ? raw.raw_value.size() : 0;
+    unescaped_.reserve(escaped_bytes);
+    views_.push_back(common::LabelView{common::kMetricNameLabel, name});
     for (const RawLabel& raw : raw_labels_) {
-      labels.push_back(common::Label{std::string(raw.name), raw.escaped
-                                                                ? Unescape(raw.raw_value, true)
-                                                                : std::string(raw.raw_value)});
+      std::string_view label_value = raw.raw_value;
+      if (raw.escaped) {
+        const size_t at = unescaped_.size();
+        unescaped_ += Unescape(raw.raw_value, true);  // never longer than the escaped form
+        label_value = std::string_view(unescaped_).substr(at);
+      }
+      views_.push_back(common::LabelView{raw.name, label_value});
     }
     result_.samples.push_back(
-        ParsedSample{common::Labels::FromUnsorted(std::move(labels)), value, timestamp_ms, series});
+        ParsedSample{common::Labels::FromUnsortedViews(views_), value, timestamp_ms, series});
     return std::nullopt;
   }
 
@@ -546,7 +555,9 @@ class Parser {
   bool saw_eof_ = false;
   ParseResult result_;
   std::unordered_map<std::string_view, MetadataSlot> metadata_index_;
-  std::vector<RawLabel> raw_labels_;  // Scratch, reused by every line.
+  std::vector<RawLabel> raw_labels_;      // Scratch, reused by every line.
+  std::vector<common::LabelView> views_;  // Scratch: the line's label set, into the body
+  std::string unescaped_;                 // Scratch: the line's escaped values, unescaped
 };
 
 }  // namespace

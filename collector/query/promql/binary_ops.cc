@@ -63,7 +63,7 @@ common::Labels ResultMetric(const common::Labels& lhs, const common::Labels& rhs
   if (DropsMetricName(op, return_bool)) b.Del(common::kMetricNameLabel);
   if (m.card == VectorMatching::Cardinality::kOneToOne) {
     if (m.on) {
-      for (const common::Label& l : lhs) {
+      for (const auto& l : lhs) {
         if (std::find(m.matching_labels.begin(), m.matching_labels.end(), l.name) ==
             m.matching_labels.end()) {
           b.Del(l.name);

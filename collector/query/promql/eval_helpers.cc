@@ -23,7 +23,7 @@ bool Keep(std::string_view name, std::span<const std::string> names, bool on, bo
 std::string GroupingKey(const common::Labels& labels, std::span<const std::string> names, bool on,
                         bool drop_name) {
   std::string key;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (!Keep(l.name, names, on, drop_name)) continue;
     key.append(l.name);
     key.push_back('\xfe');
@@ -36,8 +36,10 @@ std::string GroupingKey(const common::Labels& labels, std::span<const std::strin
 common::Labels GroupingLabels(const common::Labels& labels, std::span<const std::string> names,
                               bool on, bool drop_name) {
   std::vector<common::Label> kept;
-  for (const common::Label& l : labels) {
-    if (Keep(l.name, names, on, drop_name)) kept.push_back(l);
+  for (const auto& l : labels) {
+    if (Keep(l.name, names, on, drop_name)) {
+      kept.push_back(common::Label{std::string(l.name), std::string(l.value)});
+    }
   }
   return common::Labels::FromUnsorted(std::move(kept));
 }
@@ -82,7 +84,7 @@ namespace strata::collector::promql {
 std::string GoLabelsString(const common::Labels& labels) {
   std::string out = "{";
   bool first = true;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (!first) out.append(", ");
     first = false;
     out.append(l.name);

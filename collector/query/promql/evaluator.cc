@@ -45,8 +45,8 @@ common::Labels AbsentLabels(const VectorSelector& vs) {
   for (const LabelMatcher& m : vs.matchers) {
     if (m.name() == common::kMetricNameLabel) continue;
     if (std::find(dropped.begin(), dropped.end(), m.name()) != dropped.end()) continue;
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const common::Label& l) { return l.name == m.name(); });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& l) { return l.name == m.name(); });
     if (m.op() != MatchOp::kEqual) {
       if (it != out.end()) {
         out.erase(it);

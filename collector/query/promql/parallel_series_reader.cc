@@ -12,7 +12,7 @@ namespace strata::collector::promql {
 size_t ParallelSeriesReader::ShardOf(const common::Labels& labels, size_t count) {
   if (count <= 1) return 0;
   uint64_t h = 0;
-  for (const common::Label& l : labels.items()) {
+  for (const auto& l : labels) {
     h = XXH3_64bits_withSeed(l.name.data(), l.name.size(), h);
     h = XXH3_64bits_withSeed(l.value.data(), l.value.size(), h ^ 0x9e3779b97f4a7c15ULL);
   }

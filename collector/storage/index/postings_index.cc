@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "common/base/absl_view.h"
 
 namespace strata::collector::index {
 namespace {
@@ -218,21 +219,21 @@ class TopK {
 
 void PostingsIndex::Add(uint32_t id, const common::Labels& labels) {
   absl::MutexLock lock(&mu_);
-  for (const common::Label& label : labels) {
+  for (const auto& label : labels) {
     if (label.value.empty()) continue;
     // operator[] copies the strings only when the name or the pair is new.
-    postings_[label.name][label.value].add(id);
+    postings_[common::AbslView(label.name)][common::AbslView(label.value)].add(id);
   }
   all_.add(id);
 }
 
 void PostingsIndex::Remove(uint32_t id, const common::Labels& labels) {
   absl::MutexLock lock(&mu_);
-  for (const common::Label& label : labels) {
-    auto name_it = postings_.find(label.name);
+  for (const auto& label : labels) {
+    auto name_it = postings_.find(common::AbslView(label.name));
     if (name_it == postings_.end()) continue;
     ValuePostings& values = name_it->second;
-    auto value_it = values.find(label.value);
+    auto value_it = values.find(common::AbslView(label.value));
     if (value_it == values.end()) continue;
     value_it->second.remove(id);
     if (value_it->second.isEmpty()) values.erase(value_it);

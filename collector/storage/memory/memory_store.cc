@@ -127,16 +127,17 @@ void MemoryStore::AppendOne(MemSeries& series, const common::Sample& sample, App
 
 void MemoryStore::IndexAdd(const MemSeries& series) {
   absl::MutexLock lock(&index_mu_);
-  for (const common::Label& l : series.labels) postings_[l.name][l.value].insert(series.ref);
+  for (const auto& l : series.labels)
+    postings_[std::string(l.name)][std::string(l.value)].insert(series.ref);
   all_refs_.insert(series.ref);
 }
 
 void MemoryStore::IndexRemove(const MemSeries& series) {
   absl::MutexLock lock(&index_mu_);
-  for (const common::Label& l : series.labels) {
-    auto name_it = postings_.find(l.name);
+  for (const auto& l : series.labels) {
+    auto name_it = postings_.find(std::string(l.name));
     if (name_it == postings_.end()) continue;
-    auto value_it = name_it->second.find(l.value);
+    auto value_it = name_it->second.find(std::string(l.value));
     if (value_it == name_it->second.end()) continue;
     value_it->second.erase(series.ref);
     if (value_it->second.empty()) name_it->second.erase(value_it);
@@ -251,7 +252,7 @@ absl::StatusOr<std::vector<std::string>> MemoryStore::LabelNames(
     const std::vector<LabelMatcher>& matchers, int64_t min_t_ms, int64_t max_t_ms) {
   std::set<std::string> names;
   ForEachInRange(Resolve(matchers), min_t_ms, max_t_ms, [&](const MemSeries& series, auto) {
-    for (const common::Label& l : series.labels) names.insert(l.name);
+    for (const auto& l : series.labels) names.emplace(l.name);
   });
   return std::vector<std::string>(names.begin(), names.end());
 }

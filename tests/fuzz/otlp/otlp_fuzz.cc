@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const common::SeriesSample& s : batch) {
       if (!common::IsValidMetricName(s.labels.MetricName())) abort();
       std::string_view prev;
-      for (const common::Label& l : s.labels) {
+      for (const auto& l : s.labels) {
         if (l.value.empty() || l.name <= prev || !common::IsValidUtf8(l.value)) abort();
         if (l.name != common::kMetricNameLabel && !common::IsValidLabelName(l.name)) abort();
         prev = l.name;

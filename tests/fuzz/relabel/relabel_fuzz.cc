@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const common::Labels in = common::Labels::FromUnsorted(labels);
   auto relabeler = agent::relabel::Relabeler::Create(steps);
   if (!relabeler.ok()) __builtin_trap();  // the schema validated every step
-  std::vector<common::Label> out = in.items();
+  std::vector<common::Label> out = in.ToVector();
   if (!relabeler->Apply(&out)) return 0;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i].value.empty()) __builtin_trap();

@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!common::IsValidMetricName(s.labels.MetricName())) abort();
       if (!s.labels.Has("job") || !s.labels.Has("instance")) abort();
       std::string_view prev;
-      for (const common::Label& l : s.labels) {
+      for (const auto& l : s.labels) {
         if (l.value.empty() || l.name <= prev || !common::IsValidUtf8(l.value)) abort();
         if (l.name != common::kMetricNameLabel && !common::IsValidLabelName(l.name)) abort();
         prev = l.name;

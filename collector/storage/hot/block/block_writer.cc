@@ -227,7 +227,7 @@ class SampleRecords {
 
 absl::Status ValidateLabels(const common::Labels& labels) {
   if (labels.empty()) return absl::InvalidArgumentError("series without labels");
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (l.name.empty() || l.value.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("empty label name or value in ", labels.ToString()));
@@ -318,7 +318,7 @@ absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int6
   // have no samples for leaves its symbols behind, unused, which readers allow.
   std::vector<std::string_view> symbols;
   for (size_t i : order) {
-    for (const common::Label& l : source.SeriesLabels(i)) {
+    for (const auto& l : source.SeriesLabels(i)) {
       symbols.push_back(l.name);
       symbols.push_back(l.value);
     }
@@ -351,7 +351,7 @@ absl::StatusOr<BlockMeta> WriteFiles(const std::string& tmp, int64_t min_t, int6
     if (t.empty()) continue;
     ++meta.num_series;
     PutUvarint(&series_body, labels.size());
-    for (const common::Label& l : labels) {
+    for (const auto& l : labels) {
       PutUvarint(&series_body, refs[l.name]);
       PutUvarint(&series_body, refs[l.value]);
     }

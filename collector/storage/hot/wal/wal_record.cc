@@ -102,7 +102,7 @@ void EncodeSeries(std::span<const WalSeries> series, std::string* out) {
     PutDelta(s.ref, prev, out);
     prev = s.ref;
     PutUvarint(s.labels.size(), out);
-    for (const common::Label& l : s.labels) {
+    for (const auto& l : s.labels) {
       PutString(l.name, out);
       PutString(l.value, out);
     }

@@ -42,7 +42,7 @@ TEST(MetricIdTest, ViewsHashLikeLabels) {
                       {"mode", "idle"},
                       {"zz", "last"}};
   std::vector<LabelView> views;
-  for (const Label& l : labels) views.push_back(LabelView{l.name, l.value});
+  for (const auto& l : labels) views.push_back(LabelView{l.name, l.value});
   ASSERT_TRUE(IsCanonical(views));
   EXPECT_EQ(MetricId(views), MetricId(labels));
   EXPECT_TRUE(labels.Equals(views));

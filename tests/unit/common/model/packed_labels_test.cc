@@ -10,7 +10,7 @@ namespace {
 
 std::vector<LabelView> Views(const Labels& labels) {
   std::vector<LabelView> out;
-  for (const Label& l : labels) out.push_back({l.name, l.value});
+  for (const auto& l : labels) out.push_back({l.name, l.value});
   return out;
 }
 

@@ -259,10 +259,10 @@ TEST(BatchCodecTest, PayloadBytesAreProtobufsOwnSerialization) {
           st.defined_refs.end()) {
         v1::SeriesDef* def = want.add_series();
         def->set_ref(e.ref);
-        for (const Label& l : s.labels) {
+        for (const auto& l : s.labels) {
           v1::Label* pl = def->add_labels();
-          pl->set_name(l.name);
-          pl->set_value(l.value);
+          pl->set_name(std::string(l.name));
+          pl->set_value(std::string(l.value));
         }
       }
     } else {

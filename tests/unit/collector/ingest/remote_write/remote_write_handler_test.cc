@@ -182,9 +182,9 @@ TEST_F(RemoteWriteHandlerTest, SortsUnsortedLabels) {
   std::vector<SeriesData> all = All();
   ASSERT_EQ(all.size(), 1u);
   ASSERT_EQ(all[0].labels.size(), 3u);
-  EXPECT_EQ(all[0].labels.items()[0].name, "__name__");
-  EXPECT_EQ(all[0].labels.items()[1].name, "app");
-  EXPECT_EQ(all[0].labels.items()[2].name, "zone");
+  EXPECT_EQ(all[0].labels[0].name, "__name__");
+  EXPECT_EQ(all[0].labels[1].name, "app");
+  EXPECT_EQ(all[0].labels[2].name, "zone");
 }
 
 TEST_F(RemoteWriteHandlerTest, DropsEmptyLabelValuesAsAbsent) {

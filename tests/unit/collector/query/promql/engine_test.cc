@@ -35,10 +35,10 @@ std::string Num(double v) {
 std::string PromString(const Labels& labels) {
   std::string out(labels.MetricName());
   std::string inner;
-  for (const common::Label& l : labels) {
+  for (const auto& l : labels) {
     if (l.name == common::kMetricNameLabel) continue;
     if (!inner.empty()) inner += ", ";
-    inner += l.name + "=\"" + l.value + "\"";
+    inner.append(l.name).append("=\"").append(l.value).append("\"");
   }
   if (!inner.empty() || out.empty()) out += "{" + inner + "}";
   return out;

@@ -313,11 +313,11 @@ TEST_F(BlockTest, LabelNamesAndValuesMatchBruteForce) {
                    const std::string* value_of) {
     std::vector<std::string> out;
     for (const SeriesData& d : BruteForce(series, matchers, lo, hi)) {
-      for (const common::Label& l : d.labels) {
+      for (const auto& l : d.labels) {
         if (value_of == nullptr) {
-          out.push_back(l.name);
+          out.emplace_back(l.name);
         } else if (l.name == *value_of) {
-          out.push_back(l.value);
+          out.emplace_back(l.value);
         }
       }
     }
@@ -961,18 +961,18 @@ TEST_F(BlockTest, ReadsVersionOneBlocksOfXorChunks) {
   chunks += std::string(4, '\0');
   RepairChecksum(&chunks, kBlockHeaderSize, s.chunk_data[0].size());
   std::vector<std::string> names;
-  for (const common::Label& l : s.labels) {
-    names.push_back(l.name);
-    names.push_back(l.value);
+  for (const auto& l : s.labels) {
+    names.emplace_back(l.name);
+    names.emplace_back(l.value);
   }
   std::sort(names.begin(), names.end());
   std::string symbols = PutVarint(names.size());
   for (const std::string& n : names) symbols += PutVarint(n.size()) + n;
-  auto ref = [&](const std::string& x) {
+  auto ref = [&](std::string_view x) {
     return static_cast<uint64_t>(std::find(names.begin(), names.end(), x) - names.begin());
   };
   std::string entry = PutVarint(s.labels.size());
-  for (const common::Label& l : s.labels) entry += PutVarint(ref(l.name)) + PutVarint(ref(l.value));
+  for (const auto& l : s.labels) entry += PutVarint(ref(l.name)) + PutVarint(ref(l.value));
   entry += PutVarint(1) + PutVarint(static_cast<uint64_t>(s.chunks[0].min_t - kStart)) +
            PutVarint(static_cast<uint64_t>(s.chunks[0].max_t - s.chunks[0].min_t)) +
            PutVarint(kBlockHeaderSize) + PutVarint(s.chunk_data[0].size());

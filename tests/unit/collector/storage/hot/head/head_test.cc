@@ -403,7 +403,7 @@ TEST(HeadTest, LargeBatchesWithRepeatedSeriesMapEachSampleToOneSeries) {
   }
   std::vector<std::vector<common::LabelView>> views(kSeries);
   for (int i = 0; i < kSeries; ++i) {
-    for (const common::Label& l : labels[i]) views[i].push_back({l.name, l.value});
+    for (const auto& l : labels[i]) views[i].push_back({l.name, l.value});
   }
   const int64_t t0 = 1'700'000'000'000;
   std::vector<std::vector<Sample>> first(kSeries), repeat(kSeries), second(kSeries);
