@@ -18,7 +18,7 @@ Labels Labels::Pack(const Pairs& canonical) {
   }
   const size_t count = canonical.size();
   void* block = ::operator new(sizeof(Rep) + sizeof(uint32_t) * 2 * count + chars);
-  out.rep_ = new (block) Rep{{1}, static_cast<uint32_t>(count)};
+  out.rep_ = new (block) Rep{{1}, static_cast<uint32_t>(count), {0}};
   auto* ends = reinterpret_cast<uint32_t*>(out.rep_ + 1);
   char* dst = reinterpret_cast<char*>(ends + 2 * count);
   uint32_t at = 0;
@@ -187,6 +187,12 @@ LabelsBuilder& LabelsBuilder::Del(std::string_view name) {
   return *this;
 }
 
-Labels LabelsBuilder::Build() const { return Labels::FromUnsorted(labels_); }
+Labels LabelsBuilder::Build() const {
+  // Views of the builder's strings: the block copies the characters once.
+  std::vector<LabelView> views;
+  views.reserve(labels_.size());
+  for (const Label& l : labels_) views.push_back(LabelView{l.name, l.value});
+  return Labels::FromUnsortedViews(views);
+}
 
 }  // namespace strata::common

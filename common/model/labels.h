@@ -4,12 +4,13 @@
 // the label `__name__`, as in Prometheus. Labels is a value type; building one sorts once.
 //
 // The pairs are immutable, packed and shared. One heap block holds a reference count, the label
-// count, the end offset of every name and value, then their characters back to back: about 150
-// bytes for a node_exporter series, where a vector of std::string pairs took about 450 and a
-// heap block per long string. Copying a Labels takes a reference (an atomic increment), so the
-// agent's pipeline (scrape cache, queue, export interner, in-flight batches) holds one block per
-// series however many places refer to it. Iteration and operator[] give LabelViews into the
-// block, valid while a Labels referring to it lives. Safe to copy and read from any thread.
+// count, its MetricId once asked, the end offset of every name and value, then their characters
+// back to back: about 160 bytes for a node_exporter series, where a vector of std::string pairs
+// took about 450 and a heap block per long string. Copying a Labels takes a reference (an atomic
+// increment), so the agent's pipeline (scrape cache, queue, export interner, in-flight batches)
+// holds one block per series however many places refer to it. Iteration and operator[] give
+// LabelViews into the block, valid while a Labels referring to it lives. Safe to copy and read from
+// any thread.
 
 #include <atomic>
 #include <compare>
@@ -158,12 +159,16 @@ class Labels {
   bool Equals(std::span<const LabelView> views) const;
 
  private:
-  // The block: this header, then uint32_t ends[2 * count] (in the characters, the end offset of
-  // name i at [2i] and of value i at [2i + 1]), then the characters.
+  // The block: this header (16 bytes), then uint32_t ends[2 * count] (in the characters, the end
+  // offset of name i at [2i] and of value i at [2i + 1]), then the characters.
   struct Rep {
     std::atomic<uint32_t> refs;
     uint32_t count;
+    // MetricId of the pairs once computed, else 0: every holder of a series (the scrape loop's
+    // staleness set, the exporter's interner) asks for it per sample.
+    mutable std::atomic<uint64_t> metric_id;
   };
+  friend uint64_t MetricId(const Labels& labels);
   template <typename Pairs>
   static Labels Pack(const Pairs& canonical);
   const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(rep_ + 1); }

@@ -43,7 +43,16 @@ std::string_view MetricNameOf(std::span<const LabelView> canonical) {
 
 }  // namespace
 
-uint64_t MetricId(const Labels& labels) { return HashKey(labels.MetricName(), labels); }
+uint64_t MetricId(const Labels& labels) {
+  if (labels.rep_ == nullptr) return HashKey(labels.MetricName(), labels);
+  // Copies share the block, so the id is computed once per series however often it is asked.
+  // Racing threads compute the same value; 0 (one id in 2^64) is just never cached.
+  uint64_t id = labels.rep_->metric_id.load(std::memory_order_relaxed);
+  if (id != 0) return id;
+  id = HashKey(labels.MetricName(), labels);
+  labels.rep_->metric_id.store(id, std::memory_order_relaxed);
+  return id;
+}
 
 uint64_t MetricId(std::span<const LabelView> canonical) {
   return HashKey(MetricNameOf(canonical), canonical);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace strata::common {
@@ -33,6 +34,27 @@ TEST(MetricIdTest, SeparatorsPreventConcatenationCollisions) {
 TEST(MetricIdTest, StableAcrossVersions) {
   EXPECT_EQ(MetricId(Labels{{"__name__", "up"}}), 0x9427053dc7868a50ULL);
   EXPECT_EQ(MetricId(Labels{{"__name__", "up"}, {"job", "node"}}), 0x291ef8148ab49fc3ULL);
+}
+
+// The id is kept in the shared block after the first call: copies, later calls and threads
+// asking at once all see what a fresh computation gives.
+TEST(MetricIdTest, CachedIdMatchesAFreshComputation) {
+  const Labels a{{"__name__", "up"}, {"job", "node"}, {"instance", "h:9100"}};
+  const uint64_t fresh =
+      MetricId(Labels{{"instance", "h:9100"}, {"__name__", "up"}, {"job", "node"}});
+  std::vector<uint64_t> seen(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const Labels copy = a;
+      seen[t] = MetricId(copy);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (uint64_t id : seen) EXPECT_EQ(id, fresh);
+  EXPECT_EQ(MetricId(a), fresh);
+  EXPECT_NE(MetricId(Labels{{"__name__", "up"}, {"job", "other"}}), fresh);
+  EXPECT_EQ(MetricId(Labels()), MetricId(Labels()));
 }
 
 TEST(MetricIdTest, ViewsHashLikeLabels) {
