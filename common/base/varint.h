@@ -1,9 +1,11 @@
 #pragma once
 
-// Unsigned LEB128 varints, as protobuf and the packed label sets write them.
+// Unsigned LEB128 varints, as protobuf, the packed label sets and the block chunk codecs write
+// them.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace strata::common {
 
@@ -24,6 +26,15 @@ inline uint8_t* PutVarint(uint64_t v, uint8_t* p) {
   }
   *p++ = static_cast<uint8_t>(v);
   return p;
+}
+
+// Appends `v` to `out` (1 to 10 bytes).
+inline void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
 }
 
 }  // namespace strata::common

@@ -3,10 +3,10 @@
 // PackedLabels: a label set stored as one heap block: the head's per-series copy of its labels,
 // and the agent-stream series-ref table's (common/wire/batch_codec.h).
 //
-// A Labels costs a vector of std::string pairs: 24 bytes, plus 64 per label, plus a heap
-// block for every name or value longer than 15 bytes; about 500 bytes for a node_exporter series.
-// The head keeps one label set per series for its whole life, so it stores them packed instead:
-// 8 bytes for the pointer and one block of
+// A Labels block (labels.h) holds a reference count, the series id and a 4-byte offset per name
+// and value, for O(1) indexing and sharing: about 160 bytes for a node_exporter series. The head
+// keeps one label set per series for its whole life and needs none of that, so it stores them
+// tighter: 8 bytes for the pointer and one block of
 //   uvarint payload length, uvarint label count,
 //   per label (sorted by name): uvarint name length, name, uvarint value length, value
 // which is about 100 bytes for the same series. Lookups compare against the packed bytes

@@ -65,11 +65,7 @@ constexpr uint8_t kTagValue = (2 << 3) | 2;       // Label.value
 constexpr uint8_t kTagTimestamps = (2 << 3) | 2;  // SeriesSamples.timestamps_ms, packed
 constexpr uint8_t kTagValues = (3 << 3) | 2;      // SeriesSamples.values, packed
 
-void PutVarint(std::string& out, uint64_t v) {
-  uint8_t buf[10];
-  const uint8_t* end = common::PutVarint(v, buf);
-  out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));
-}
+void PutVarint(std::string& out, uint64_t v) { common::AppendVarint(&out, v); }
 
 void PutBytesField(std::string& out, uint8_t tag, std::string_view bytes) {
   out.push_back(static_cast<char>(tag));

@@ -135,9 +135,9 @@ void MemoryStore::IndexAdd(const MemSeries& series) {
 void MemoryStore::IndexRemove(const MemSeries& series) {
   absl::MutexLock lock(&index_mu_);
   for (const auto& l : series.labels) {
-    auto name_it = postings_.find(std::string(l.name));
+    auto name_it = postings_.find(l.name);
     if (name_it == postings_.end()) continue;
-    auto value_it = name_it->second.find(std::string(l.value));
+    auto value_it = name_it->second.find(l.value);
     if (value_it == name_it->second.end()) continue;
     value_it->second.erase(series.ref);
     if (value_it->second.empty()) name_it->second.erase(value_it);

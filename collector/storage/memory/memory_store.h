@@ -123,7 +123,9 @@ class MemoryStore final : public Appender, public StorageReader {
   std::atomic<int64_t> min_valid_t_ms_{std::numeric_limits<int64_t>::min()};
 
   mutable absl::Mutex index_mu_;
-  std::map<std::string, std::map<std::string, RefSet>> postings_ ABSL_GUARDED_BY(index_mu_);
+  // Transparent comparators: lookups by the labels' string_views build no string.
+  std::map<std::string, std::map<std::string, RefSet, std::less<>>, std::less<>> postings_
+      ABSL_GUARDED_BY(index_mu_);
   RefSet all_refs_ ABSL_GUARDED_BY(index_mu_);
 };
 

@@ -14,26 +14,15 @@
 #include <span>
 #include <string>
 
+#include "common/base/varint.h"
+
 namespace strata::collector::hot {
 
-// Appends `v` as an unsigned LEB128 varint (1 to 10 bytes).
-inline void PutUvarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
+// Appends `v` as an unsigned LEB128 varint (1 to 10 bytes): common/base/varint.h's.
+inline void PutUvarint(std::string* out, uint64_t v) { common::AppendVarint(out, v); }
 
 // Bytes PutUvarint(v) appends.
-inline size_t UvarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+inline size_t UvarintSize(uint64_t v) { return common::VarintSize(v); }
 
 // Appends the 8 bytes of `v`, least significant first.
 inline void PutFixed64(std::string* out, uint64_t v) {
