@@ -5,10 +5,21 @@
 #include <algorithm>
 
 #include "agent/discovery/bounded_get.h"
+#include "agent/http/http_client.h"
 #include "common/base/log.h"
 #include "common/net/http_server.h"
 
 namespace strata::agent::discovery {
+namespace {
+
+// The host and port of `url` as written ("sd.local:8080", "[::1]:9", "sd.local"): the Host
+// header, as Prometheus sends it, and the server's name in error texts.
+std::string Authority(const std::string& url) {
+  const size_t start = url.find("://") + 3;
+  return url.substr(start, url.find_first_of("/?", start) - start);
+}
+
+}  // namespace
 
 bool SplitUrl(const std::string& url, std::string* scheme, std::string* host, int* port,
               std::string* path) {
@@ -48,24 +59,26 @@ std::string JoinHostPort(const std::string& host, int port) {
   return host.find(':') != std::string::npos ? "[" + host + "]:" + p : host + ":" + p;
 }
 
-bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path) {
-  std::string scheme;
-  return SplitUrl(url, &scheme, host, port, path) && scheme == "http";
-}
-
 const common::Schema<HttpSdConfig>& HttpSdConfigSchema() {
   static const common::Schema<HttpSdConfig> schema = [] {
     common::Schema<HttpSdConfig> s;
-    s.String("url", &HttpSdConfig::url, "http:// endpoint returning a JSON list of target groups")
+    s.String("url", &HttpSdConfig::url,
+             "http:// or https:// endpoint returning a JSON list of target groups")
         .DurationMs("refresh_interval", &HttpSdConfig::refresh_interval_ms,
                     "how often the endpoint is fetched", 1000)
+        .Object("tls_config", &HttpSdConfig::tls_config, http::TlsConfigSchema(),
+                "TLS settings for an https url (as a scrape job's)")
+        .Object("basic_auth", &HttpSdConfig::basic_auth, http::BasicAuthSchema(),
+                "HTTP basic authentication sent with every fetch (http or https)")
+        .Object("authorization", &HttpSdConfig::authorization, http::AuthorizationSchema(),
+                "Authorization header (type, then credentials) sent with every fetch")
         .Check([](const HttpSdConfig& c) -> std::string {
-          std::string host, path;
+          std::string scheme, host, path;
           int port = 0;
-          if (!SplitHttpUrl(c.url, &host, &port, &path)) {
-            return "url \"" + c.url + "\" is not an http:// URL (https comes later)";
+          if (!SplitUrl(c.url, &scheme, &host, &port, &path)) {
+            return "url \"" + c.url + "\" is not an http:// or https:// URL";
           }
-          return "";
+          return http::CheckOneAuthorization(c.basic_auth, c.authorization);
         });
     return s;
   }();
@@ -74,27 +87,31 @@ const common::Schema<HttpSdConfig>& HttpSdConfigSchema() {
 
 HttpDiscoverer::HttpDiscoverer(HttpSdConfig config, const common::Clock& clock,
                                common::Counter& errors)
-    : config_(std::move(config)), clock_(clock), errors_(errors) {
-  SplitHttpUrl(config_.url, &host_, &port_, &path_);  // validated by the schema
+    : config_(std::move(config)),
+      clock_(clock),
+      errors_(errors),
+      client_options_{config_.tls_config, config_.basic_auth, config_.authorization,
+                      std::min<int64_t>(config_.refresh_interval_ms, 10000)} {
+  SplitUrl(config_.url, &server_.scheme, &server_.host, &server_.port, &path_);  // checked
+  server_.address = Authority(config_.url);
 }
 
 absl::StatusOr<std::vector<TargetGroup>> HttpDiscoverer::Fetch() const {
-  httplib::Client client(host_, port_);
-  const int64_t timeout = std::min<int64_t>(config_.refresh_interval_ms, 10000);
-  client.set_connection_timeout(timeout / 1000, (timeout % 1000) * 1000);
-  client.set_read_timeout(timeout / 1000, (timeout % 1000) * 1000);
+  absl::StatusOr<http::HttpClient> client = http::HttpClient::Create(server_, client_options_);
+  if (!client.ok()) return client.status();
   const httplib::Headers headers = {{"Accept", "application/json"},
                                     {"User-Agent", "strata-agent"},
+                                    {"Host", server_.address},
                                     {"X-Prometheus-Refresh-Interval-Seconds",
                                      std::to_string(config_.refresh_interval_ms / 1000)}};
   std::string body;
   bool too_large = false;
-  auto res = GetBounded(client, path_, headers, kMaxBodyBytes, &body, &too_large);
+  auto res = GetBounded(*client, path_, headers, kMaxBodyBytes, &body, &too_large);
   if (too_large) {
     return absl::ResourceExhaustedError("response exceeds " + std::to_string(kMaxBodyBytes) +
                                         " bytes");
   }
-  if (!res) return absl::UnavailableError(httplib::to_string(res.error()));
+  if (!res) return absl::UnavailableError(client->DescribeError(res.error()));
   if (res->status != 200) {
     return absl::UnavailableError("server returned HTTP status " + std::to_string(res->status));
   }

@@ -4,8 +4,15 @@
 // contract: GET `url` every refresh_interval with the header
 // X-Prometheus-Refresh-Interval-Seconds; a 200 response with Content-Type application/json
 // holding a list of target groups (as in file_sd); each group gets `__meta_url`. A failed fetch
-// (connection, status, content type, body over the size cap, bad JSON) keeps the last groups,
-// is logged once per change of error and counted. Only http:// URLs for now.
+// (connection, TLS, an unreadable secret file, status, content type, body over the size cap, bad
+// JSON) keeps the last groups, is logged once per change of error and counted.
+//
+// The URL is http:// or https://. The HTTP client options are a scrape job's, with the same keys
+// and behaviour (agent/http/http_client_config.h): tls_config, and basic_auth or authorization.
+// The scrape job checks the TLS files when it starts (so a wrong path fails the config, naming the
+// key); every fetch builds its client anew, so TLS files and secret files (password_file,
+// credentials_file) rotated on disk are used from the next fetch on. Host is the URL's host and
+// port as written, also with tls_config.server_name.
 
 #include <cstdint>
 #include <optional>
@@ -13,6 +20,7 @@
 #include <vector>
 
 #include "agent/discovery/discoverer.h"
+#include "agent/http/http_client_config.h"
 #include "common/base/clock.h"
 #include "common/config/schema.h"
 #include "common/selfmon/metrics.h"
@@ -22,6 +30,9 @@ namespace strata::agent::discovery {
 struct HttpSdConfig {
   std::string url;
   int64_t refresh_interval_ms = 60 * 1000;
+  http::TlsConfig tls_config;  // for https URLs
+  http::BasicAuth basic_auth;  // at most one of basic_auth and authorization
+  http::Authorization authorization;
 };
 
 const common::Schema<HttpSdConfig>& HttpSdConfigSchema();
@@ -31,8 +42,12 @@ class HttpDiscoverer final : public Discoverer {
   // Largest response accepted.
   static constexpr size_t kMaxBodyBytes = 16 << 20;
 
+  // `config` passed HttpSdConfigSchema(); failed fetches are counted in `errors`.
   HttpDiscoverer(HttpSdConfig config, const common::Clock& clock, common::Counter& errors);
   std::optional<std::vector<TargetGroup>> Poll() override;
+
+  // Why the last fetch failed (as logged), "" when it succeeded or none was made yet.
+  const std::string& last_error() const { return last_error_; }
 
  private:
   // The groups the endpoint returns now, or the reason it could not be read.
@@ -41,8 +56,8 @@ class HttpDiscoverer final : public Discoverer {
   const HttpSdConfig config_;
   const common::Clock& clock_;
   common::Counter& errors_;
-  std::string host_;
-  int port_ = 0;
+  http::HttpServer server_;  // from the URL; `address` is its host and port as written
+  http::HttpClientOptions client_options_;
   std::string path_;  // path and query
   std::optional<int64_t> last_fetch_ms_;
   std::optional<std::vector<TargetGroup>> groups_;  // the last good response
@@ -56,8 +71,5 @@ bool SplitUrl(const std::string& url, std::string* scheme, std::string* host, in
 
 // "host:port", or "[host]:port" when host is an IPv6 address.
 std::string JoinHostPort(const std::string& host, int port);
-
-// SplitUrl for http:// URLs only.
-bool SplitHttpUrl(const std::string& url, std::string* host, int* port, std::string* path);
 
 }  // namespace strata::agent::discovery

@@ -1,10 +1,10 @@
 #pragma once
 
-// The HTTP request of one scrape: GET TargetUrl(target) over cpp-httplib's ClientImpl (http) or
-// SSLClient (https, the client Kubernetes discovery uses for the API server), with the job's
-// scrape_timeout, body_size_limit, tls_config, and basic_auth or authorization. The Host header is
-// the target's address as written, as Prometheus sends it; with tls_config.server_name the
-// connection goes to the target's host while SNI and certificate verification use that name.
+// The HTTP request of one scrape: GET TargetUrl(target) over the agent's shared HTTP client
+// (agent/http/http_client.h), with the job's scrape_timeout, body_size_limit, tls_config, and
+// basic_auth or authorization. The Host header is the target's address as written, as Prometheus
+// sends it; with tls_config.server_name the connection goes to the target's host while SNI and
+// certificate verification use that name.
 //
 // Each Fetch() opens its own connection and reads the TLS files and secret files anew, so files
 // rotated on disk are used from the next scrape on. Fetch() is const and is called from every
@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/inputs/scrape/http_client_config.h"
+#include "agent/http/http_client_config.h"
 #include "agent/inputs/scrape/scrape_config.h"
 #include "agent/inputs/scrape/target_builder.h"
 #include "common/base/clock.h"
@@ -38,11 +38,8 @@ class ScrapeClient {
 
  private:
   const common::Clock& clock_;
-  const int64_t timeout_ms_;
   const int64_t body_size_limit_bytes_;
-  const TlsConfig tls_;
-  const BasicAuth basic_auth_;
-  const Authorization authorization_;
+  const http::HttpClientOptions options_;  // timeout_ms is the scrape_timeout
 };
 
 }  // namespace strata::agent::scrape

@@ -27,11 +27,11 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
         .StringListMap("params", &ScrapeConfig::params,
                        "URL query parameters, name: [values]; __param_<name> labels start with "
                        "the first value and relabeling may change them")
-        .Object("tls_config", &ScrapeConfig::tls_config, TlsConfigSchema(),
+        .Object("tls_config", &ScrapeConfig::tls_config, http::TlsConfigSchema(),
                 "TLS settings for https targets")
-        .Object("basic_auth", &ScrapeConfig::basic_auth, BasicAuthSchema(),
+        .Object("basic_auth", &ScrapeConfig::basic_auth, http::BasicAuthSchema(),
                 "HTTP basic authentication sent with every scrape (http or https)")
-        .Object("authorization", &ScrapeConfig::authorization, AuthorizationSchema(),
+        .Object("authorization", &ScrapeConfig::authorization, http::AuthorizationSchema(),
                 "Authorization header (type, then credentials) sent with every scrape")
         .Bool("honor_labels", &ScrapeConfig::honor_labels,
               "keep the target's job/instance labels on conflict (else they become exported_*)")
@@ -74,8 +74,9 @@ const common::Schema<ScrapeConfig>& ScrapeConfigSchema() {
           for (const auto& [name, values] : c.params) {
             if (name.empty()) return "params: a parameter name must not be empty";
           }
-          if (c.basic_auth.enabled() && c.authorization.enabled()) {
-            return "at most one of basic_auth and authorization may be set";
+          if (std::string e = http::CheckOneAuthorization(c.basic_auth, c.authorization);
+              !e.empty()) {
+            return e;
           }
           if (c.scrape_timeout_ms > c.scrape_interval_ms) {
             return "scrape_timeout must not exceed scrape_interval";

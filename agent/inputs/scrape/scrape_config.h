@@ -14,7 +14,7 @@
 #include "agent/discovery/http_sd.h"
 #include "agent/discovery/kubernetes_sd_config.h"
 #include "agent/discovery/target_group.h"
-#include "agent/inputs/scrape/http_client_config.h"
+#include "agent/http/http_client_config.h"
 #include "agent/inputs/scrape/scrape_limits.h"
 #include "agent/relabel/relabel_config.h"
 #include "common/config/schema.h"
@@ -32,9 +32,9 @@ struct ScrapeConfig {
   // URL query parameters, name -> values; each target starts with __param_<name> = the first
   // value (target_builder.h says how relabeling changes them).
   std::vector<std::pair<std::string, std::vector<std::string>>> params;
-  TlsConfig tls_config;  // for https targets
-  BasicAuth basic_auth;  // at most one of basic_auth and authorization
-  Authorization authorization;
+  http::TlsConfig tls_config;  // for https targets
+  http::BasicAuth basic_auth;  // at most one of basic_auth and authorization
+  http::Authorization authorization;
   bool honor_labels = false;
   bool honor_timestamps = true;
   int64_t body_size_limit_bytes = 64LL << 20;

@@ -150,9 +150,16 @@ absl::Status ScrapeInput::Start(SampleSink& sink) {
     return absl::InvalidArgumentError(
         job + "metric_relabel_configs: " + std::string(metric_relabel.status().message()));
   }
-  // TLS files are read now so that a wrong path fails the config; scrapes read them again.
-  if (absl::Status tls = CheckTlsFiles(config_.tls_config); !tls.ok()) {
+  // TLS files are read now so that a wrong path fails the config; scrapes and HTTP SD fetches
+  // read them again.
+  if (absl::Status tls = http::CheckTlsFiles(config_.tls_config); !tls.ok()) {
     return absl::InvalidArgumentError(job + std::string(tls.message()));
+  }
+  for (size_t i = 0; i < config_.http_sd_configs.size(); ++i) {
+    if (absl::Status tls = http::CheckTlsFiles(config_.http_sd_configs[i].tls_config); !tls.ok()) {
+      return absl::InvalidArgumentError(job + "http_sd_configs[" + std::to_string(i) + "]." +
+                                        std::string(tls.message()));
+    }
   }
   target_relabel_ = *std::move(target_relabel);
   metric_relabel_ = *std::move(metric_relabel);

@@ -136,24 +136,29 @@ TEST_F(FileDiscovererTest, ConfigRefusesGlobbedDirectoriesAndOtherExtensions) {
   EXPECT_EQ(c.refresh_interval_ms, 60000);
 }
 
-TEST(SplitHttpUrlTest, TakesHostPortAndPath) {
-  std::string host, path;
+TEST(SplitUrlTest, TakesSchemeHostPortAndPath) {
+  std::string scheme, host, path;
   int port = 0;
-  ASSERT_TRUE(SplitHttpUrl("http://sd.local:8080/targets?env=prod", &host, &port, &path));
+  ASSERT_TRUE(SplitUrl("http://sd.local:8080/targets?env=prod", &scheme, &host, &port, &path));
+  EXPECT_EQ(scheme, "http");
   EXPECT_EQ(host, "sd.local");
   EXPECT_EQ(port, 8080);
   EXPECT_EQ(path, "/targets?env=prod");
-  ASSERT_TRUE(SplitHttpUrl("http://sd.local", &host, &port, &path));
+  ASSERT_TRUE(SplitUrl("http://sd.local", &scheme, &host, &port, &path));
   EXPECT_EQ(port, 80);
   EXPECT_EQ(path, "/");
-  ASSERT_TRUE(SplitHttpUrl("http://[::1]:9/x", &host, &port, &path));
+  ASSERT_TRUE(SplitUrl("https://sd.local", &scheme, &host, &port, &path));
+  EXPECT_EQ(scheme, "https");
+  EXPECT_EQ(port, 443);
+  EXPECT_EQ(path, "/");
+  ASSERT_TRUE(SplitUrl("http://[::1]:9/x", &scheme, &host, &port, &path));
   EXPECT_EQ(host, "::1");
   EXPECT_EQ(port, 9);
-  EXPECT_FALSE(SplitHttpUrl("https://sd.local/", &host, &port, &path));
-  EXPECT_FALSE(SplitHttpUrl("http://sd.local:0/", &host, &port, &path));
-  EXPECT_FALSE(SplitHttpUrl("http://sd.local:x/", &host, &port, &path));
-  EXPECT_FALSE(SplitHttpUrl("http:///x", &host, &port, &path));
-  EXPECT_FALSE(SplitHttpUrl("http://user@sd.local/", &host, &port, &path));
+  EXPECT_FALSE(SplitUrl("ftp://sd.local/", &scheme, &host, &port, &path));
+  EXPECT_FALSE(SplitUrl("http://sd.local:0/", &scheme, &host, &port, &path));
+  EXPECT_FALSE(SplitUrl("http://sd.local:x/", &scheme, &host, &port, &path));
+  EXPECT_FALSE(SplitUrl("http:///x", &scheme, &host, &port, &path));
+  EXPECT_FALSE(SplitUrl("http://user@sd.local/", &scheme, &host, &port, &path));
 }
 
 // A local HTTP SD endpoint whose answer the test sets.

@@ -129,7 +129,7 @@ class HttpsTest : public ::testing::Test {
         server_cert_(ca_.Issue("https-server", "DNS:metrics.test,IP:127.0.0.1")),
         client_cert_(ca_.Issue("https-client", "")) {}
 
-  FetchResult Fetch(const TlsConfig& tls, int port) {
+  FetchResult Fetch(const http::TlsConfig& tls, int port) {
     ScrapeConfig config = Job();
     config.tls_config = tls;
     return ScrapeClient(config, clock_).Fetch(Target("https", "127.0.0.1", port));

@@ -108,18 +108,18 @@ TEST(CheckTlsFilesTest, NamesTheKeyOfAFileThatCannotBeUsed) {
   const std::string not_pem = dir + "/check-not-pem.txt";
   std::ofstream(not_pem) << "hello\n";
 
-  EXPECT_TRUE(CheckTlsFiles({}).ok());
-  EXPECT_TRUE(CheckTlsFiles({ca.ca_file(), client.cert, client.key, "", false}).ok());
+  EXPECT_TRUE(http::CheckTlsFiles({}).ok());
+  EXPECT_TRUE(http::CheckTlsFiles({ca.ca_file(), client.cert, client.key, "", false}).ok());
 
-  absl::Status s = CheckTlsFiles({dir + "/missing.pem", "", "", "", false});
+  absl::Status s = http::CheckTlsFiles({dir + "/missing.pem", "", "", "", false});
   EXPECT_EQ(s.message(), "tls_config.ca_file: cannot read " + dir + "/missing.pem");
-  s = CheckTlsFiles({not_pem, "", "", "", false});
+  s = http::CheckTlsFiles({not_pem, "", "", "", false});
   EXPECT_EQ(s.message(), "tls_config.ca_file: " + not_pem + " holds no PEM certificate");
-  s = CheckTlsFiles({"", not_pem, client.key, "", false});
+  s = http::CheckTlsFiles({"", not_pem, client.key, "", false});
   EXPECT_EQ(s.message(), "tls_config.cert_file: " + not_pem + " holds no usable PEM certificate");
-  s = CheckTlsFiles({"", client.cert, not_pem, "", false});
+  s = http::CheckTlsFiles({"", client.cert, not_pem, "", false});
   EXPECT_EQ(s.message(), "tls_config.key_file: " + not_pem + " holds no usable PEM private key");
-  s = CheckTlsFiles({"", client.cert, other.key, "", false});
+  s = http::CheckTlsFiles({"", client.cert, other.key, "", false});
   EXPECT_EQ(s.message(),
             "tls_config.key_file: " + other.key + " is not the private key of " + client.cert);
 }

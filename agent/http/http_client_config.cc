@@ -1,4 +1,4 @@
-#include "agent/inputs/scrape/http_client_config.h"
+#include "agent/http/http_client_config.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,7 +9,7 @@
 
 #include "common/net/tls_files.h"
 
-namespace strata::agent::scrape {
+namespace strata::agent::http {
 namespace {
 
 absl::Status TlsError(const std::string& key, const std::string& message) {
@@ -40,14 +40,14 @@ const common::Schema<TlsConfig>& TlsConfigSchema() {
   static const common::Schema<TlsConfig> schema = [] {
     common::Schema<TlsConfig> s;
     s.String("ca_file", &TlsConfig::ca_file,
-             "CA bundle (PEM) for the targets' certificates; empty: the system's roots")
+             "CA bundle (PEM) for the servers' certificates; empty: the system's roots")
         .String("cert_file", &TlsConfig::cert_file,
-                "client certificate (PEM) for targets that ask for one; needs key_file")
+                "client certificate (PEM) for servers that ask for one; needs key_file")
         .String("key_file", &TlsConfig::key_file, "private key (PEM) of cert_file")
         .String("server_name", &TlsConfig::server_name,
-                "name sent as SNI and checked against the certificate; empty: the target's host")
+                "name sent as SNI and checked against the certificate; empty: the server's host")
         .Bool("insecure_skip_verify", &TlsConfig::insecure_skip_verify,
-              "do not verify the targets' certificates")
+              "do not verify the servers' certificates")
         .Check([](const TlsConfig& c) -> std::string {
           if (!c.cert_file.empty() && c.key_file.empty()) {
             return "cert_file \"" + c.cert_file + "\" is set without key_file";
@@ -70,10 +70,10 @@ const common::Schema<BasicAuth>& BasicAuthSchema() {
     common::Schema<BasicAuth> s;
     s.String("username", &BasicAuth::username, "user name")
         .String("username_file", &BasicAuth::username_file,
-                "file holding the user name, re-read on every scrape")
+                "file holding the user name, re-read for every request")
         .String("password", &BasicAuth::password, "password")
         .String("password_file", &BasicAuth::password_file,
-                "file holding the password, re-read on every scrape")
+                "file holding the password, re-read for every request")
         .Check([](const BasicAuth& c) -> std::string {
           if (!c.username.empty() && !c.username_file.empty()) {
             return "at most one of username and username_file may be set";
@@ -102,7 +102,7 @@ const common::Schema<Authorization>& AuthorizationSchema() {
         .String("credentials", &Authorization::credentials,
                 "credentials sent after the type (e.g. the bearer token)")
         .String("credentials_file", &Authorization::credentials_file,
-                "file holding the credentials, re-read on every scrape")
+                "file holding the credentials, re-read for every request")
         .Check([](const Authorization& c) -> std::string {
           if (!c.credentials.empty() && !c.credentials_file.empty()) {
             return "at most one of credentials and credentials_file may be set";
@@ -126,6 +126,13 @@ const common::Schema<Authorization>& AuthorizationSchema() {
   return schema;
 }
 
+std::string CheckOneAuthorization(const BasicAuth& basic_auth, const Authorization& authorization) {
+  if (basic_auth.enabled() && authorization.enabled()) {
+    return "at most one of basic_auth and authorization may be set";
+  }
+  return "";
+}
+
 absl::Status CheckTlsFiles(const TlsConfig& tls) {
   if (!tls.ca_file.empty()) {
     absl::StatusOr<std::string> ca = common::ReadSmallFile(tls.ca_file);
@@ -137,7 +144,7 @@ absl::Status CheckTlsFiles(const TlsConfig& tls) {
   if (tls.cert_file.empty()) return absl::OkStatus();
   if (absl::Status s = Readable("cert_file", tls.cert_file); !s.ok()) return s;
   if (absl::Status s = Readable("key_file", tls.key_file); !s.ok()) return s;
-  // Loaded the way the scrape client loads them, so what passes here works there. The key goes
+  // Loaded the way HttpClient loads them, so what passes here works there. The key goes
   // first: loading it after a certificate it does not match would fail as an unusable key.
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()),
                                                         SSL_CTX_free);
@@ -154,4 +161,4 @@ absl::Status CheckTlsFiles(const TlsConfig& tls) {
   return absl::OkStatus();
 }
 
-}  // namespace strata::agent::scrape
+}  // namespace strata::agent::http
