@@ -183,9 +183,12 @@ class MergeCursor final : public SeriesCursor {
       }
     }
     hits_.clear();
+    // Usually every source holds the series (each block of the range, and the head): the
+    // equality check, a memcmp, settles those without the pairwise ordering.
     const common::Labels* min = nullptr;
     for (const Child& c : children_) {
-      if (c.labels != nullptr && (min == nullptr || *c.labels < *min)) min = c.labels;
+      if (c.labels == nullptr) continue;
+      if (min == nullptr || (*c.labels != *min && *c.labels < *min)) min = c.labels;
     }
     if (min == nullptr) return nullptr;
     for (size_t i = 0; i < children_.size(); ++i) {

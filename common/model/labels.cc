@@ -70,8 +70,21 @@ Labels Labels::FromUnsorted(std::vector<Label> labels) {
 Labels Labels::FromCanonicalViews(std::span<const LabelView> views) { return Pack(views); }
 
 Labels Labels::FromUnsortedViews(std::span<LabelView> views) {
-  std::stable_sort(views.begin(), views.end(),
-                   [](const LabelView& a, const LabelView& b) { return a.name < b.name; });
+  const auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
+  if (views.size() <= 32) {
+    // A stable insertion sort: label sets are short and usually sorted already (a block's
+    // series, most expositions), where it only compares neighbours; std::stable_sort would
+    // allocate a buffer on every call.
+    for (size_t i = 1; i < views.size(); ++i) {
+      if (!by_name(views[i], views[i - 1])) continue;
+      const LabelView moving = views[i];
+      size_t j = i;
+      for (; j > 0 && by_name(moving, views[j - 1]); --j) views[j] = views[j - 1];
+      views[j] = moving;
+    }
+  } else {
+    std::stable_sort(views.begin(), views.end(), by_name);
+  }
   size_t kept = 0;
   for (size_t i = 0; i < views.size(); ++i) {
     if (i + 1 < views.size() && views[i + 1].name == views[i].name) continue;  // later wins

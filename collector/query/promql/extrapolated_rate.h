@@ -26,12 +26,17 @@ struct ExtrapolatedParts {
 
 inline double ExtrapolatedValue(const ExtrapolatedParts& p) { return p.delta * (p.num / p.den); }
 
-// False for fewer than two points (then `parts` is left alone).
-inline bool ExtrapolatedRateParts(const RangeBounds& arg, std::span<const Point> pts,
-                                  bool is_counter, bool is_rate, ExtrapolatedParts& parts) {
+// One window of a rate, increase or delta, as its parts: [start_ms, end_ms] the window, range_s
+// its length in seconds (double(range_ms) / 1000, which a caller walking many windows of one
+// range computes once: a division per window would sit in the walk's dependency chain), `resets`
+// whether the counter-reset scan is needed. False for fewer than two points (then `parts` is
+// left alone).
+inline bool ExtrapolatedRateWindow(int64_t start_ms, int64_t end_ms, double range_s,
+                                   std::span<const Point> pts, bool is_counter, bool is_rate,
+                                   bool resets, ExtrapolatedParts& parts) {
   if (pts.size() < 2) return false;
   double result = pts.back().value - pts.front().value;
-  if (is_counter && !arg.no_counter_resets) {
+  if (is_counter && resets) {
     double last = 0;
     for (const Point& p : pts) {
       if (p.value < last) result += last;
@@ -44,8 +49,8 @@ inline bool ExtrapolatedRateParts(const RangeBounds& arg, std::span<const Point>
   // divisions a literal transcription costs dominate the whole function.
   const double n1 = static_cast<double>(pts.size() - 1);
   const double sampled = static_cast<double>(pts.back().timestamp_ms - pts.front().timestamp_ms);
-  double to_start = static_cast<double>(pts.front().timestamp_ms - arg.start_ms);
-  double to_end = static_cast<double>(arg.end_ms - pts.back().timestamp_ms);
+  double to_start = static_cast<double>(pts.front().timestamp_ms - start_ms);
+  double to_end = static_cast<double>(end_ms - pts.back().timestamp_ms);
   // "duration >= 1.1 x the average interval", multiplied through by n - 1.
   const double threshold = sampled * 1.1;
   if (to_start * n1 >= threshold) to_start = sampled / n1 / 2;
@@ -58,8 +63,16 @@ inline bool ExtrapolatedRateParts(const RangeBounds& arg, std::span<const Point>
   if (to_end * n1 >= threshold) to_end = sampled / n1 / 2;
   parts.delta = result;
   parts.num = sampled + to_start + to_end;
-  parts.den = is_rate ? sampled * (static_cast<double>(arg.range_ms) / 1000.0) : sampled;
+  parts.den = is_rate ? sampled * range_s : sampled;
   return true;
+}
+
+// False for fewer than two points (then `parts` is left alone).
+inline bool ExtrapolatedRateParts(const RangeBounds& arg, std::span<const Point> pts,
+                                  bool is_counter, bool is_rate, ExtrapolatedParts& parts) {
+  return ExtrapolatedRateWindow(arg.start_ms, arg.end_ms,
+                                static_cast<double>(arg.range_ms) / 1000.0, pts, is_counter,
+                                is_rate, !arg.no_counter_resets, parts);
 }
 
 inline bool ExtrapolatedRate(const RangeBounds& arg, std::span<const Point> pts, bool is_counter,

@@ -231,65 +231,94 @@ bool StepEvaluator::StreamRangeCall(const Call& c, SeriesSink sink) {
   // One series' step values; for rate, increase and delta it may run on several threads at once
   // (it reads only the bounds and its own scratch), the others stay on this one.
   const bool is_rate = fn == RangeFn::kRate;
-  const Evaluator::StepComputeFn compute = [&, n, lag, counter, is_rate](const common::Labels&,
-                                                                         std::span<const Point> pts,
-                                                                         StepSeries& series) {
-    series.values.assign(n, 0);
-    series.present.assign(n, 0);
+  const double range_s = static_cast<double>(ms->range_ms) / 1000.0;
+  const Evaluator::StepComputeFn compute = [&, n, lag, counter, is_rate, range_s](
+                                               const common::Labels&, std::span<const Point> pts,
+                                               StepSeries& series) {
     series.rank.clear();
     size_t lo = 0, hi = 0;
     bool any = false;
     if (extrapolated) {
+      // Every step's value and flag is written below: no clearing first.
+      series.values.resize(n);
+      series.present.resize(n);
       // rate, increase and delta: the same values as RangeFnValue, inlined into the step loop.
       // Each window's value is computed up to its one division (ExtrapolatedParts), and the
       // divisions are done afterwards in a pass of their own: in the walk, each one's latency
       // would stall it. Absent steps get 0 * 0 / 1.
+      //
+      // Two passes: the walk finds each window's points, then each window's parts are computed
+      // from its ends alone (no step depends on another there). Raw pointers throughout: a
+      // store through the uint8_t flags may alias anything, so through the vectors every
+      // store would reload their data pointers.
       thread_local std::vector<double> delta_buf, num_buf, den_buf;
-      thread_local std::vector<size_t> ends_buf;
+      thread_local std::vector<size_t> starts_buf, ends_buf;
+      thread_local std::vector<uint8_t> resets_buf;
       delta_buf.resize(n);
       num_buf.resize(n);
       den_buf.resize(n);
+      starts_buf.resize(n);
       ends_buf.resize(n);
+      resets_buf.resize(n);
       double* const delta = delta_buf.data();
       double* const num = num_buf.data();
       double* const den = den_buf.data();
+      size_t* const starts_at = starts_buf.data();
       size_t* const ends_at = ends_buf.data();
+      uint8_t* const resets = resets_buf.data();
+      uint8_t* const present = series.present.data();
+      const RangeBounds* const b = bounds.data();
+      const Point* const p = pts.data();
+      const size_t np = pts.size();
       // last_drop is the last point below its predecessor among those passed so far: a window
       // [lo, hi) holds a counter reset exactly when it is past lo. Most hold none and skip the
       // scan.
       size_t last_drop = 0;
+      double prev_value = np > 0 ? p[0].value : 0;  // the point before hi's (p[0] at hi = 0)
       for (size_t i = 0; i < n; ++i) {
+        const int64_t end_ms = b[i].end_ms;
         if (counter) {
-          for (; hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms; ++hi) {
-            if (hi > 0 && pts[hi].value < pts[hi - 1].value) last_drop = hi;
+          for (; hi < np && p[hi].timestamp_ms <= end_ms; ++hi) {
+            const double value = p[hi].value;
+            if (value < prev_value) last_drop = hi;
+            prev_value = value;
           }
         } else {
-          while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
+          while (hi < np && p[hi].timestamp_ms <= end_ms) ++hi;
         }
-        ends_at[i] = hi;
         // Where this window starts exactly where an earlier one ended, the points up to its
         // start are counted already.
         if (i >= lag) {
           lo = ends_at[i - lag];
         } else {
-          while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;
+          while (lo < hi && p[lo].timestamp_ms <= b[i].start_ms) ++lo;
         }
-        ExtrapolatedParts p;
-        if (hi - lo >= 2) {
-          RangeBounds window = bounds[i];
-          window.no_counter_resets = counter && last_drop <= lo;
-          ExtrapolatedRateParts(window, pts.subspan(lo, hi - lo), counter, is_rate, p);
-          series.present[i] = 1;
+        starts_at[i] = lo;
+        ends_at[i] = hi;
+        resets[i] = last_drop > lo;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        const size_t from = starts_at[i];
+        const size_t to = ends_at[i];
+        ExtrapolatedParts parts;
+        const bool has = to - from >= 2;
+        if (has) {
+          ExtrapolatedRateWindow(b[i].start_ms, b[i].end_ms, range_s,
+                                 std::span<const Point>(p + from, to - from), counter, is_rate,
+                                 resets[i] != 0, parts);
           any = true;
         }
-        delta[i] = p.delta;
-        num[i] = p.num;
-        den[i] = p.den;
+        present[i] = has;
+        delta[i] = parts.delta;
+        num[i] = parts.num;
+        den[i] = parts.den;
       }
       double* const values = series.values.data();
       for (size_t i = 0; i < n; ++i) values[i] = delta[i] * (num[i] / den[i]);
       return any;
     }
+    series.values.assign(n, 0);
+    series.present.assign(n, 0);
     for (size_t i = 0; i < n; ++i) {
       while (hi < pts.size() && pts[hi].timestamp_ms <= bounds[i].end_ms) ++hi;
       while (lo < hi && pts[lo].timestamp_ms <= bounds[i].start_ms) ++lo;

@@ -12,6 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "collector/storage/hot/chunk/block_chunk_codec.h"
@@ -382,16 +383,17 @@ absl::Status Block::ParseSeries(uint64_t offset, uint64_t length) {
 void Block::DecodeSeries(uint32_t id, common::Labels* labels, std::vector<ChunkRef>* chunks) const {
   Cursor c(index_.data, series_offsets_[id], index_.size - kBlockIndexTocSize);
   const uint64_t num_labels = c.Uvarint();
-  std::vector<common::Label> items;
-  if (labels != nullptr) items.reserve(std::min<uint64_t>(num_labels, c.remaining()));
+  // Views of the symbols, copied once into the label block: a query decodes the labels of every
+  // selected series in every block, so no string is built per label.
+  absl::InlinedVector<common::LabelView, 16> items;
   for (uint64_t i = 0; i < num_labels && !c.failed(); ++i) {
     const uint64_t name = c.Uvarint();
     const uint64_t value = c.Uvarint();
     if (labels != nullptr && name < symbols_.size() && value < symbols_.size()) {
-      items.push_back({std::string(symbols_[name]), std::string(symbols_[value])});
+      items.push_back({symbols_[name], symbols_[value]});
     }
   }
-  if (labels != nullptr) *labels = common::Labels::FromUnsorted(std::move(items));
+  if (labels != nullptr) *labels = common::Labels::FromUnsortedViews(std::span(items));
   if (chunks == nullptr) return;
   chunks->clear();
   const uint64_t n = c.Uvarint();
@@ -490,18 +492,21 @@ absl::Status Block::DecodeChunk(uint32_t id, const ChunkRef& chunk, int64_t min_
   if (it.error()) return error("undecodable data");
   // Values are decoded through the last one in range (each depends on those before it), and
   // the samples in range appended a batch at a time.
-  // The samples are written in place, past the caller's.
+  // Each batch is paired up with its timestamps in a small staging array (in L1) and appended
+  // with one copy: resizing first would construct every sample only to overwrite it, and
+  // push_back per sample checks the capacity each time.
   const size_t base = out->size();
-  out->resize(base + (end > begin ? end - begin : 0));
-  common::Sample* const dst = out->data() + base;  // dst[i - begin]: sample i of the chunk
+  out->reserve(base + (end > begin ? end - begin : 0));
   double v[BlockChunkIterator::kBatch];
+  common::Sample staged[BlockChunkIterator::kBatch];
   size_t pos = 0;
   while (pos < end) {
     const size_t k = it.NextBatch(nullptr, v, BlockChunkIterator::kBatch);  // t is at hand
     if (k == 0) break;
     const size_t from = std::max(pos, begin);
     const size_t to = std::min(pos + k, end);
-    for (size_t i = from; i < to; ++i) dst[i - begin] = {t[i], v[i - pos]};
+    for (size_t i = from; i < to; ++i) staged[i - from] = {t[i], v[i - pos]};
+    if (to > from) out->insert(out->end(), staged, staged + (to - from));
     pos += k;
   }
   if (it.error() || pos < end) {

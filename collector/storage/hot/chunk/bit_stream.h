@@ -139,34 +139,55 @@ class BitReader {
     return ReadChecked(nbits);
   }
 
-  // Reads `count` numbers of `nbits` bits each (0 <= nbits <= 64) into out[0..count): the same
-  // values, position and error as `count` calls of ReadBits(nbits). Numbers whose 8-byte window
-  // lies inside the input are read without a bounds check each, which is what makes a run of
-  // packed integers (delta_pack.h) cheap to unpack.
-  void ReadBitsBatch(int nbits, size_t count, uint64_t* out) {
+  // Reads `count` numbers of `nbits` bits each (0 <= nbits <= 64) and calls emit(i, number) for
+  // i = 0..count-1 in order: the same numbers, position and error as `count` calls of
+  // ReadBits(nbits). Numbers are read from 8-byte windows without a bounds check each (the last
+  // few bytes through a zero-padded copy of them), and `emit` is inlined into that loop, so a
+  // caller that turns the numbers into values (delta_pack.h) does so in the same pass.
+  template <class Emit>
+  void ReadBitsEach(int nbits, size_t count, Emit&& emit) {
+    if (nbits <= 0) {  // a constant run (a counter that does not move): no bits, all zeros
+      for (size_t i = 0; i < count; ++i) emit(i, uint64_t{0});
+      return;
+    }
+    if (nbits > 56 || count * static_cast<size_t>(nbits) > size_bits_ - pos_) {
+      for (size_t i = 0; i < count; ++i) emit(i, ReadBits(nbits));  // wide, or runs out
+      return;
+    }
+    const int drop = 64 - nbits;
+    const size_t step = static_cast<size_t>(nbits);
     size_t i = 0;
-    if (nbits >= 1 && nbits <= 56 && count * static_cast<size_t>(nbits) <= size_bits_ - pos_ &&
-        size_ >= 8) {
+    size_t pos = pos_;
+    if (size_ >= 8) {
       // A read at bit p touches bytes [p / 8, p / 8 + 8): inside the input for p <= last.
       const size_t last = (size_ - 8) * 8 + 7;
-      if (pos_ <= last) {
-        const size_t safe = std::min(count, (last - pos_) / static_cast<size_t>(nbits) + 1);
-        const uint8_t* const data = data_;
-        size_t pos = pos_;
-        const int drop = 64 - nbits;
+      if (pos <= last) {
+        const size_t safe = std::min(count, (last - pos) / step + 1);
         for (; i < safe; ++i) {
-          uint64_t window;
-          std::memcpy(&window, data + (pos >> 3), 8);
-          if constexpr (std::endian::native == std::endian::little) {
-            window = __builtin_bswap64(window);
-          }
-          out[i] = (window << (pos & 7)) >> drop;
-          pos += static_cast<size_t>(nbits);
+          emit(i, (Window(data_ + (pos >> 3)) << (pos & 7)) >> drop);
+          pos += step;
         }
-        pos_ = pos;
       }
     }
-    for (; i < count; ++i) out[i] = ReadBits(nbits);
+    if (i < count) {
+      // The rest lies in the input's last (at most 8) bytes: read them from a copy padded
+      // with zeros, which only ever fill bits below the numbers' own.
+      const size_t first_byte = pos >> 3;
+      uint8_t tail[16] = {};
+      std::memcpy(tail, data_ + first_byte, size_ - first_byte);
+      size_t p = pos - first_byte * 8;
+      for (; i < count; ++i) {
+        emit(i, (Window(tail + (p >> 3)) << (p & 7)) >> drop);
+        p += step;
+      }
+      pos = first_byte * 8 + p;
+    }
+    pos_ = pos;
+  }
+
+  // Reads `count` numbers of `nbits` bits each into out[0..count) (ReadBitsEach storing them).
+  void ReadBitsBatch(int nbits, size_t count, uint64_t* out) {
+    ReadBitsEach(nbits, count, [out](size_t i, uint64_t x) { out[i] = x; });
   }
 
   // Reads an unsigned LEB128 varint written by BitWriter::WriteUvarint. A varint longer than 10
@@ -180,6 +201,14 @@ class BitReader {
   size_t bits_remaining() const { return size_bits_ - pos_; }
 
  private:
+  // The 8 bytes at p as a big-endian number.
+  static uint64_t Window(const uint8_t* p) {
+    uint64_t window;
+    std::memcpy(&window, p, 8);
+    if constexpr (std::endian::native == std::endian::little) window = __builtin_bswap64(window);
+    return window;
+  }
+
   // Precondition: 1 <= nbits <= 56 and nbits <= bits_remaining().
   uint64_t ReadChecked(int nbits) {
     const size_t byte = pos_ >> 3;

@@ -377,7 +377,10 @@ size_t BlockChunkIterator::NextBatch(int64_t* t, double* v, size_t max) {
     case BlockValueEncoding::kDecimalMultiply: {
       int64_t m[kBatch];
       if (ints_.NextBatch(m, n) != n) return Fail();
-      if (encoding_ == BlockValueEncoding::kDecimalDivide) {
+      if (encoding_ == BlockValueEncoding::kDecimalDivide && scale_ == 1) {
+        // Integers (k = 0, most counters): dividing by 1 is exact, so only convert.
+        for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(m[i]);
+      } else if (encoding_ == BlockValueEncoding::kDecimalDivide) {
         for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(m[i]) / scale_;
       } else {
         for (size_t i = 0; i < n; ++i) v[i] = static_cast<double>(m[i]) * scale_;

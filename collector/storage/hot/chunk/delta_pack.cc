@@ -270,27 +270,25 @@ size_t DeltaPackDecoder::NextBatch(int64_t* out, size_t max) {
     const int width = width_;
     const uint64_t base = frame_min_;
     const uint64_t gcd = gcd_;
-    int64_t* dst = out + k;
-    // Unpacked into the output first, then turned into values in place: two tight loops.
-    uint64_t* const r = reinterpret_cast<uint64_t*>(dst);
-    body_.ReadBitsBatch(width, run, r);
+    // Unpacked and turned into values in one pass (the reader inlines each lambda).
+    uint64_t* const r = reinterpret_cast<uint64_t*>(out + k);
     switch (order_) {
       case 0:
-        for (size_t i = 0; i < run; ++i) r[i] = base + r[i] * gcd;
+        body_.ReadBitsEach(width, run, [&](size_t i, uint64_t x) { r[i] = base + x * gcd; });
         if (run > 0) prev = r[run - 1];
         break;
       case 1:
-        for (size_t i = 0; i < run; ++i) {
-          prev += base + r[i] * gcd;
+        body_.ReadBitsEach(width, run, [&](size_t i, uint64_t x) {
+          prev += base + x * gcd;
           r[i] = prev;
-        }
+        });
         break;
       default:
-        for (size_t i = 0; i < run; ++i) {
-          delta += base + r[i] * gcd;
+        body_.ReadBitsEach(width, run, [&](size_t i, uint64_t x) {
+          delta += base + x * gcd;
           prev += delta;
           r[i] = prev;
-        }
+        });
         break;
     }
     in_miniblock_ -= run;
